@@ -1,0 +1,72 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// Modules follow the pipeline, arrows one way:
+// AccessLog (pure) → Sessionizer (pure) → Tailing (files, zlib) → Agent (wiring) → sessiontail (CLI).
+let package = Package(
+    name: "sessiontail",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "sessiontail", targets: ["sessiontail"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
+        .target(name: "AccessLog"),
+        .target(
+            name: "Sessionizer",
+            dependencies: ["AccessLog"]
+        ),
+        .target(
+            name: "Tailing",
+            dependencies: ["CZlib"]
+        ),
+        .target(
+            name: "Agent",
+            dependencies: ["AccessLog", "Sessionizer", "Tailing"]
+        ),
+        .executableTarget(
+            name: "sessiontail",
+            dependencies: [
+                "Agent",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "loggen",
+            path: "Benchmarks/loggen"
+        ),
+        .testTarget(
+            name: "AccessLogTests",
+            dependencies: ["AccessLog", .product(name: "PropertyBased", package: "swift-property-based")]
+        ),
+        .testTarget(
+            name: "SessionizerTests",
+            dependencies: [
+                "Sessionizer", "AccessLog", .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
+        ),
+        .testTarget(
+            name: "TailingTests",
+            dependencies: ["Tailing"]
+        ),
+        .testTarget(
+            name: "CLITests",
+            dependencies: ["Agent"],
+            resources: [.copy("Fixtures")]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

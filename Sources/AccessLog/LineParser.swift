@@ -1,0 +1,181 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Parses access-log lines by walking a ``ParsePlan`` over their bytes.
+///
+/// No allocation, no `String`, no regular expressions: fields come out as ``ByteRange``s into the
+/// caller's buffer. Any byte sequence is either parsed or refused with a ``MalformedReason``; none
+/// traps. A value is cheap to copy and not shared, so each thread uses its own.
+public struct LineParser: Sendable {
+    /// The compiled format.
+    public let plan: ParsePlan
+
+    /// Creates a parser for `plan`.
+    public init(plan: ParsePlan) {
+        self.plan = plan
+    }
+
+    /// Parses one line (without its `\n`; a trailing `\r` is ignored) into `out`.
+    ///
+    /// - Returns: `nil` when the line is an event, otherwise why it is not.
+    @inlinable
+    public func parse(_ raw: UnsafeRawBufferPointer, into out: inout ParsedLine) -> MalformedReason? {
+        var n = raw.count
+        if n > 0 && raw[n - 1] == UInt8(ascii: "\r") { n -= 1 }
+        if n == 0 { return .emptyLine }
+        out = ParsedLine()
+        guard let base = raw.baseAddress else { return .emptyLine }
+        var timeRange = ByteRange.empty
+        var requestRange = ByteRange.empty
+        var statusRange = ByteRange.empty
+        var bytesRange = ByteRange.empty
+        var pos = 0
+        let failure: MalformedReason? = plan.literals.withUnsafeBufferPointer { literals in
+            plan.steps.withUnsafeBufferPointer { steps in
+                for step in steps {
+                    if step.isLiteral {
+                        let count = step.literalCount
+                        let available = min(count, n - pos)
+                        if available > 0
+                            && memcmp(base + pos, literals.baseAddress! + step.literalStart, available) != 0
+                        {
+                            return .unexpectedText
+                        }
+                        if available < count { return .missingField }
+                        pos += count
+                        continue
+                    }
+                    let end: Int
+                    if step.quoted {
+                        guard let close = LineParser.closingQuote(base, from: pos, count: n, closesLine: step.closesLine)
+                        else { return .unterminatedQuote }
+                        end = close
+                    } else if step.hasTerminator {
+                        var i = pos
+                        let terminator = step.terminator
+                        while i < n && base.load(fromByteOffset: i, as: UInt8.self) != terminator { i += 1 }
+                        if i == n { return .missingField }
+                        end = i
+                    } else {
+                        end = n
+                    }
+                    let range = ByteRange(lowerBound: pos, upperBound: end)
+                    switch step.field {
+                    case .client: out.client = range
+                    case .host: out.host = range
+                    case .timeCommonLog, .timeISO8601, .timeEpochSeconds, .timeEpochMillis: timeRange = range
+                    case .request: requestRange = range
+                    case .method: out.method = range
+                    case .path: out.path = LineParser.withoutQuery(range, base)
+                    case .status: statusRange = range
+                    case .bytes: bytesRange = range
+                    case .referrer: out.referrer = range
+                    case .userAgent: out.userAgent = range
+                    case .forwardedFor: out.forwardedFor = range
+                    case .opaque: break
+                    }
+                    pos = end
+                }
+                return nil
+            }
+        }
+        if let failure { return failure }
+        let line = UnsafeRawBufferPointer(start: base, count: n)
+        if out.client.isDash(in: line) { return .badClient }
+        let timeBytes = timeRange.slice(of: line)
+        let time: Int64?
+        switch plan.timeField {
+        case .timeCommonLog: time = Timestamp.parseCommonLog(timeBytes)
+        case .timeISO8601: time = Timestamp.parseISO8601(timeBytes)
+        case .timeEpochSeconds: time = Timestamp.parseEpochSeconds(timeBytes)
+        default: time = Timestamp.parseEpochMillis(timeBytes)
+        }
+        guard let time else { return .badTime }
+        out.timeMillis = time
+        if !statusRange.isEmpty {
+            guard statusRange.count <= 3, let status = LineParser.decimal(statusRange, base) else { return .badStatus }
+            out.status = Int32(status)
+        }
+        if !bytesRange.isDash(in: line) {
+            guard bytesRange.count <= 18, let bytes = LineParser.decimal(bytesRange, base) else { return .badBytes }
+            out.bytes = Int64(bytes)
+        }
+        if !requestRange.isDash(in: line) { LineParser.splitRequest(requestRange, base, into: &out) }
+        return nil
+    }
+
+    /// The offset of the quote that closes a quoted field starting at `from`: the first `"` not escaped
+    /// by a backslash (Apache `\"`; nginx writes `\x22`) that is followed by the rest of the format, or
+    /// the end of the line. A raw quote followed by anything else is taken as part of the field.
+    @inlinable
+    static func closingQuote(_ base: UnsafeRawPointer, from: Int, count n: Int, closesLine: Bool) -> Int? {
+        var q = from
+        while q < n {
+            guard let hit = memchr(base + q, Int32(UInt8(ascii: "\"")), n - q) else { return nil }
+            let index = base.distance(to: UnsafeRawPointer(hit))
+            var backslashes = 0
+            var j = index - 1
+            while j >= from && base.load(fromByteOffset: j, as: UInt8.self) == UInt8(ascii: "\\") {
+                backslashes += 1
+                j -= 1
+            }
+            if backslashes & 1 == 0 {
+                if !closesLine { return index }
+                // The last field of the format: a quote ending the line, or one before extra fields.
+                if index + 1 == n || base.load(fromByteOffset: index + 1, as: UInt8.self) == UInt8(ascii: " ") {
+                    return index
+                }
+            }
+            q = index + 1
+        }
+        return nil
+    }
+
+    @inlinable
+    static func decimal(_ range: ByteRange, _ base: UnsafeRawPointer) -> Int? {
+        if range.isEmpty { return nil }
+        var value = 0
+        for i in range.lowerBound..<range.upperBound {
+            let d = base.load(fromByteOffset: i, as: UInt8.self) &- UInt8(ascii: "0")
+            if d > 9 { return nil }
+            value = value * 10 + Int(d)
+        }
+        return value
+    }
+
+    @inlinable
+    static func withoutQuery(_ range: ByteRange, _ base: UnsafeRawPointer) -> ByteRange {
+        var i = range.lowerBound
+        while i < range.upperBound && base.load(fromByteOffset: i, as: UInt8.self) != UInt8(ascii: "?") { i += 1 }
+        return ByteRange(lowerBound: range.lowerBound, upperBound: i)
+    }
+
+    /// Splits `GET /path?query HTTP/1.1` into method, path without query, and protocol. A request
+    /// without protocol (`GET /path`, HTTP/0.9 style) or with only a method is valid.
+    @inlinable
+    static func splitRequest(_ range: ByteRange, _ base: UnsafeRawPointer, into out: inout ParsedLine) {
+        let end = range.upperBound
+        var i = range.lowerBound
+        while i < end && base.load(fromByteOffset: i, as: UInt8.self) != UInt8(ascii: " ") { i += 1 }
+        out.method = ByteRange(lowerBound: range.lowerBound, upperBound: i)
+        while i < end && base.load(fromByteOffset: i, as: UInt8.self) == UInt8(ascii: " ") { i += 1 }
+        let pathStart = i
+        var queryAt = -1
+        while i < end {
+            let b = base.load(fromByteOffset: i, as: UInt8.self)
+            if b == UInt8(ascii: " ") { break }
+            if b == UInt8(ascii: "?") && queryAt < 0 { queryAt = i }
+            i += 1
+        }
+        out.path = ByteRange(lowerBound: pathStart, upperBound: queryAt >= 0 ? queryAt : i)
+        // The protocol is the last word; a path with raw spaces keeps all but it.
+        var protocolStart = end
+        while protocolStart > i && base.load(fromByteOffset: protocolStart - 1, as: UInt8.self) != UInt8(ascii: " ") {
+            protocolStart -= 1
+        }
+        out.protocolVersion = ByteRange(lowerBound: max(protocolStart, i), upperBound: end)
+    }
+}

@@ -1,0 +1,67 @@
+extension LogFormat {
+    /// What each nginx variable holds; any other variable is an opaque field.
+    static func nginxField(_ name: String) -> LogField {
+        switch name {
+        case "remote_addr": .client
+        case "host", "http_host", "server_name": .host
+        case "time_local": .timeCommonLog
+        case "time_iso8601": .timeISO8601
+        case "msec": .timeEpochSeconds
+        case "request": .request
+        case "request_method": .method
+        case "request_uri", "uri", "document_uri": .path
+        case "status": .status
+        case "body_bytes_sent", "bytes_sent": .bytes
+        case "http_referer": .referrer
+        case "http_user_agent": .userAgent
+        case "http_x_forwarded_for": .forwardedFor
+        default: .opaque
+        }
+    }
+
+    /// Splits an nginx `log_format` string into literals and `$variable` / `${variable}` fields.
+    static func nginxTokens(_ format: String) throws(LogFormatError) -> [FormatToken] {
+        let bytes = Array(format.utf8)
+        var tokens: [FormatToken] = []
+        var literal: [UInt8] = []
+        var i = 0
+        func isNameByte(_ b: UInt8) -> Bool {
+            b == UInt8(ascii: "_") || (b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9"))
+                || ((b | 0x20) >= UInt8(ascii: "a") && (b | 0x20) <= UInt8(ascii: "z"))
+        }
+        while i < bytes.count {
+            let b = bytes[i]
+            guard b == UInt8(ascii: "$") else {
+                literal.append(b)
+                i += 1
+                continue
+            }
+            var start = i + 1
+            var end = start
+            if start < bytes.count && bytes[start] == UInt8(ascii: "{") {
+                start += 1
+                end = start
+                while end < bytes.count && bytes[end] != UInt8(ascii: "}") { end += 1 }
+                guard end < bytes.count else {
+                    throw LogFormatError(format: format, message: "'${' at offset \(i) is never closed by '}'")
+                }
+                i = end + 1
+            } else {
+                while end < bytes.count && isNameByte(bytes[end]) { end += 1 }
+                i = end
+            }
+            if end == start {
+                literal.append(b)  // a lone '$' is literal text, as in nginx
+                continue
+            }
+            let name = String(decoding: bytes[start..<end], as: UTF8.self)
+            if !literal.isEmpty {
+                tokens.append(.literal(literal))
+                literal = []
+            }
+            tokens.append(.field(nginxField(name), name: "$" + name))
+        }
+        if !literal.isEmpty { tokens.append(.literal(literal)) }
+        return tokens
+    }
+}

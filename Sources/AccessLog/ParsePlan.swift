@@ -1,0 +1,108 @@
+/// A log format compiled into a flat list of steps: literal text to match, and fields to cut out.
+///
+/// Built once per format by ``LogFormat``; ``LineParser`` walks it for every line.
+public struct ParsePlan: Sendable {
+    @usableFromInline
+    struct Step: Sendable {
+        /// Literal text (at `literalStart..<literalStart+literalCount` of `literals`) or a field.
+        @usableFromInline var isLiteral: Bool
+        @usableFromInline var field: LogField
+        @usableFromInline var literalStart: Int
+        @usableFromInline var literalCount: Int
+        /// For a field: the first byte of the literal that follows, if any.
+        @usableFromInline var hasTerminator: Bool
+        @usableFromInline var terminator: UInt8
+        /// A field between `"` and `"`: ends at a `"` not escaped by a backslash.
+        @usableFromInline var quoted: Bool
+        /// For a quoted field: the literal after it is the last step and is only the closing quote.
+        @usableFromInline var closesLine: Bool
+    }
+
+    @usableFromInline let steps: [Step]
+    @usableFromInline let literals: [UInt8]
+    /// The field that carries the request time.
+    @usableFromInline let timeField: LogField
+
+    /// Whether lines carry the virtual host (`$host`, `%v`…); if not, the source must name it.
+    public let hasHost: Bool
+    /// Whether lines carry `X-Forwarded-For`.
+    public let hasForwardedFor: Bool
+    /// The fields in the order the format writes them (opaque fields included), for messages.
+    public let fieldNames: [String]
+
+    init(tokens raw: [FormatToken], format: String) throws(LogFormatError) {
+        // Merge adjacent literals; later duplicates of a field the parser uses become opaque.
+        var tokens: [FormatToken] = []
+        var seen: Set<UInt8> = []
+        var timeField: LogField? = nil
+        var names: [String] = []
+        for token in raw {
+            switch token {
+            case .literal(let bytes):
+                if case .literal(let previous)? = tokens.last {
+                    tokens[tokens.count - 1] = .literal(previous + bytes)
+                } else if !bytes.isEmpty {
+                    tokens.append(token)
+                }
+            case .field(let kind, let name):
+                names.append(name)
+                if case .field(_, let previousName)? = tokens.last {
+                    throw LogFormatError(
+                        format: format,
+                        message: "\(previousName) and \(name) are not separated by any text, so a line cannot be split between them"
+                    )
+                }
+                let key = kind.isTime ? LogField.timeCommonLog.rawValue : kind.rawValue
+                if kind != .opaque && seen.contains(key) {
+                    tokens.append(.field(.opaque, name: name))
+                } else {
+                    seen.insert(key)
+                    if kind.isTime { timeField = kind }
+                    tokens.append(token)
+                }
+            }
+        }
+        guard seen.contains(LogField.client.rawValue) else {
+            throw LogFormatError(format: format, message: "it has no client address ($remote_addr or %h)")
+        }
+        guard let timeField else {
+            throw LogFormatError(
+                format: format,
+                message: "it has no request time ($time_local, $time_iso8601, $msec, %t or %{msec}t)"
+            )
+        }
+        var steps: [Step] = []
+        var literals: [UInt8] = []
+        for (index, token) in tokens.enumerated() {
+            switch token {
+            case .literal(let bytes):
+                steps.append(
+                    Step(
+                        isLiteral: true, field: .opaque, literalStart: literals.count, literalCount: bytes.count,
+                        hasTerminator: false, terminator: 0, quoted: false, closesLine: false))
+                literals += bytes
+            case .field(let kind, _):
+                var step = Step(
+                    isLiteral: false, field: kind, literalStart: 0, literalCount: 0, hasTerminator: false,
+                    terminator: 0, quoted: false, closesLine: false)
+                if index + 1 < tokens.count, case .literal(let next) = tokens[index + 1] {
+                    step.hasTerminator = true
+                    step.terminator = next[0]
+                    if index > 0, case .literal(let previous) = tokens[index - 1], previous.last == UInt8(ascii: "\""),
+                        next[0] == UInt8(ascii: "\"")
+                    {
+                        step.quoted = true
+                        step.closesLine = index + 2 == tokens.count && next.count == 1
+                    }
+                }
+                steps.append(step)
+            }
+        }
+        self.steps = steps
+        self.literals = literals
+        self.timeField = timeField
+        self.hasHost = seen.contains(LogField.host.rawValue)
+        self.hasForwardedFor = seen.contains(LogField.forwardedFor.rawValue)
+        self.fieldNames = names
+    }
+}

@@ -1,0 +1,129 @@
+import AccessLog
+import Sessionizer
+import Tailing
+
+/// Settings of a batch run (`sessiontail sessionize`).
+public struct BatchOptions: Sendable {
+    /// The log format of every input.
+    public var format: LogFormat
+    /// Virtual host for lines whose format has none (or whose host field is `-`).
+    public var host: String?
+    /// Key sessions by the first address of `X-Forwarded-For` when present.
+    public var useForwardedFor: Bool
+    /// Gap, lateness and memory cap.
+    public var sessionizer: SessionizerConfiguration
+    /// Longer lines are skipped and counted as `too_long`.
+    public var maxLineLength: Int
+
+    public init(
+        format: LogFormat, host: String? = nil, useForwardedFor: Bool = false,
+        sessionizer: SessionizerConfiguration = .init(), maxLineLength: Int = 64 << 10
+    ) {
+        self.format = format
+        self.host = host
+        self.useForwardedFor = useForwardedFor
+        self.sessionizer = sessionizer
+        self.maxLineLength = maxLineLength
+    }
+}
+
+/// Settings that cannot work together.
+public struct OptionsError: Error, Sendable, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Reads log files to their end and turns their events into sessions: the batch pipeline.
+///
+/// ```swift
+/// var batch = try BatchSessionizer(options: BatchOptions(format: .preset(named: "combined"), host: "example.com"))
+/// try batch.read(path: "access.log")
+/// let sessions = batch.finish()
+/// ```
+public struct BatchSessionizer {
+    public let options: BatchOptions
+    public private(set) var statistics = InputStatistics()
+    private let parser: LineParser
+    private var store: WindowStore
+    private var fragments: [Fragment] = []
+    private let fixedHost: [UInt8]
+    private var ordinal: UInt64 = 0
+
+    public init(options: BatchOptions) throws(OptionsError) {
+        if !options.format.plan.hasHost && (options.host ?? "").isEmpty {
+            throw OptionsError(
+                "The log format has no virtual host field ($host, %v, %{Host}i): name the host with --host.")
+        }
+        if options.useForwardedFor && !options.format.plan.hasForwardedFor {
+            throw OptionsError(
+                "Sessions are to be keyed by X-Forwarded-For, but the log format has no $http_x_forwarded_for or %{X-Forwarded-For}i field."
+            )
+        }
+        guard options.sessionizer.gapMillis > 0 else { throw OptionsError("The session gap must be positive.") }
+        self.options = options
+        parser = LineParser(plan: options.format.plan)
+        store = WindowStore(configuration: options.sessionizer)
+        fixedHost = Array((options.host ?? "").utf8)
+    }
+
+    /// Reads one file (`-` for standard input; gzip recognised by content) to its end.
+    public mutating func read(path: String) throws(InputError) {
+        let file = try InputFile(path: path)
+        statistics.files += 1
+        var reader = LineReader(source: file, maxLineLength: options.maxLineLength)
+        var parsed = ParsedLine()
+        let useForwardedFor = options.useForwardedFor
+        let lineHasHost = options.format.plan.hasHost
+        var failure: InputError? = nil
+        fixedHost.withUnsafeBytes { (fixedHost: UnsafeRawBufferPointer) in
+            while true {
+                let next: LineReader<InputFile>.Line?
+                do {
+                    next = try reader.next(atEnd: true)
+                } catch let error as InputError {
+                    failure = error
+                    return
+                } catch {
+                    failure = InputError(path: path, problem: "\(error)")
+                    return
+                }
+                guard let line = next else { return }
+                statistics.lines += 1
+                guard case .complete(let bytes) = line else {
+                    statistics.recordMalformed(.tooLong, path: path, lineNumber: reader.lineNumber, line: nil)
+                    continue
+                }
+                if let reason = parser.parse(bytes, into: &parsed) {
+                    statistics.recordMalformed(reason, path: path, lineNumber: reader.lineNumber, line: bytes)
+                    continue
+                }
+                statistics.events += 1
+                var host = fixedHost
+                if lineHasHost && !parsed.host.isDash(in: bytes) || fixedHost.isEmpty {
+                    host = parsed.host.slice(of: bytes)
+                }
+                let client = parsed.clientAddress(useForwardedFor: useForwardedFor, in: bytes)
+                store.add(
+                    Event(
+                        host: host, client: client.slice(of: bytes), time: parsed.timeMillis, bytes: parsed.bytes,
+                        status: parsed.status, path: parsed.path.slice(of: bytes),
+                        referrer: parsed.referrer.slice(of: bytes), userAgent: parsed.userAgent.slice(of: bytes),
+                        ordinal: ordinal))
+                ordinal += 1
+                if store.pendingFragments >= 4096 { fragments += store.takeFragments() }
+            }
+        }
+        if let failure { throw failure }
+    }
+
+    /// Closes every open session and returns the sessions, joined and sorted by host, client and start.
+    public mutating func finish() -> [Fragment] {
+        store.flush()
+        fragments += store.takeFragments()
+        statistics.fragments = fragments.count
+        let sessions = FragmentMerger.merge(fragments, gapMillis: options.sessionizer.gapMillis)
+        fragments = []
+        statistics.sessions = sessions.count
+        return sessions
+    }
+}

@@ -1,0 +1,60 @@
+import AccessLog
+
+/// What reading the logs found: lines, events, and the lines that are not events by reason, with the
+/// first few of them located by file and line number.
+public struct InputStatistics: Sendable {
+    /// A malformed line, located.
+    public struct Sample: Sendable, CustomStringConvertible {
+        public var path: String
+        public var lineNumber: UInt64
+        public var reason: MalformedReason
+        /// The start of the line, made printable.
+        public var excerpt: String
+
+        public var description: String { "\(path):\(lineNumber): \(reason): \(excerpt)" }
+    }
+
+    /// How many samples are kept.
+    public static let sampleLimit = 10
+
+    public var files = 0
+    public var lines: UInt64 = 0
+    public var events: UInt64 = 0
+    /// Count of malformed lines per reason, indexed by ``MalformedReason/rawValue``.
+    public var malformedByReason = [UInt64](repeating: 0, count: MalformedReason.allCases.count)
+    public var samples: [Sample] = []
+    /// Fragments the window store emitted before they were joined.
+    public var fragments = 0
+    /// Sessions after joining.
+    public var sessions = 0
+
+    public init() {}
+
+    /// Total malformed lines.
+    public var malformed: UInt64 { malformedByReason.reduce(0, +) }
+
+    /// Counts a malformed line and keeps it as a sample if there is room.
+    public mutating func recordMalformed(
+        _ reason: MalformedReason, path: String, lineNumber: UInt64, line: UnsafeRawBufferPointer?
+    ) {
+        malformedByReason[Int(reason.rawValue)] += 1
+        guard samples.count < InputStatistics.sampleLimit else { return }
+        var excerpt = ""
+        if let line {
+            excerpt = FieldText.printable(Array(line.prefix(160)))
+            if line.count > 160 { excerpt += "…" }
+        }
+        samples.append(Sample(path: path, lineNumber: lineNumber, reason: reason, excerpt: excerpt))
+    }
+
+    /// One line for a human: `10000 lines in 1 file: 9999 events, 1 malformed (unterminated_quote 1); 2345 sessions`.
+    public var summary: String {
+        var text = "\(lines) lines in \(files) file\(files == 1 ? "" : "s"): \(events) events, \(malformed) malformed"
+        let reasons = MalformedReason.allCases.compactMap { reason -> String? in
+            let n = malformedByReason[Int(reason.rawValue)]
+            return n > 0 ? "\(reason) \(n)" : nil
+        }
+        if !reasons.isEmpty { text += " (" + reasons.joined(separator: ", ") + ")" }
+        return text + "; \(sessions) sessions"
+    }
+}

@@ -1,0 +1,40 @@
+/// One event as the window store takes it: borrowed views into the caller's line buffer plus decoded
+/// numbers. Valid only for the duration of the call it is passed to.
+public struct Event {
+    /// Virtual host as written (compared and stored lower-cased).
+    public var host: UnsafeRawBufferPointer
+    /// Client address as written.
+    public var client: UnsafeRawBufferPointer
+    /// Event time, milliseconds since the epoch, UTC.
+    public var time: Int64
+    /// Response size.
+    public var bytes: Int64
+    /// Response status.
+    public var status: Int32
+    /// Request path without query, as logged.
+    public var path: UnsafeRawBufferPointer
+    /// Referrer as logged.
+    public var referrer: UnsafeRawBufferPointer
+    /// User agent as logged.
+    public var userAgent: UnsafeRawBufferPointer
+    /// Position of the event in the agent's input; breaks ties between events of the same instant.
+    public var ordinal: UInt64
+
+    /// Creates an event.
+    @inlinable
+    public init(
+        host: UnsafeRawBufferPointer, client: UnsafeRawBufferPointer, time: Int64, bytes: Int64, status: Int32,
+        path: UnsafeRawBufferPointer, referrer: UnsafeRawBufferPointer, userAgent: UnsafeRawBufferPointer,
+        ordinal: UInt64
+    ) {
+        self.host = host
+        self.client = client
+        self.time = time
+        self.bytes = bytes
+        self.status = status
+        self.path = path
+        self.referrer = referrer
+        self.userAgent = userAgent
+        self.ordinal = ordinal
+    }
+}

@@ -1,0 +1,105 @@
+/// A session, or part of one, as one sessionizer saw it: the unit that is emitted, shipped and merged.
+///
+/// Fragments of one key whose gap is at most the session gap belong to one session; ``FragmentMerger``
+/// (and, centrally, the database) joins them. Text fields hold the bytes as logged, escapes included.
+public struct Fragment: Sendable, Equatable {
+    /// Why a fragment left the window store.
+    public enum Cause: UInt8, Sendable {
+        /// The watermark passed the session's last event by more than the gap: the session is over.
+        case closed
+        /// The store was over its memory cap and this was its least recently active session.
+        case evicted
+        /// The input ended (or the store was flushed) with the session still open.
+        case flushed
+    }
+
+    /// Host, client, landing path, referrer and user agent, back to back.
+    @usableFromInline var text: [UInt8]
+    @usableFromInline var hostEnd: Int32
+    @usableFromInline var clientEnd: Int32
+    @usableFromInline var pathEnd: Int32
+    @usableFromInline var referrerEnd: Int32
+
+    /// Time of the first event, milliseconds since the epoch, UTC.
+    public var start: Int64
+    /// Time of the last event.
+    public var end: Int64
+    /// Number of events.
+    public var eventCount: Int64
+    /// Sum of response sizes.
+    public var bytes: Int64
+    /// Number of responses with status ≥ 400.
+    public var errorCount: Int64
+    /// Input ordinal of the first event: breaks ties between events logged in the same instant.
+    public var firstOrdinal: UInt64
+    /// Why the fragment was emitted.
+    public var cause: Cause
+
+    /// Creates a fragment from its fields.
+    public init(
+        host: some Collection<UInt8>, client: some Collection<UInt8>, start: Int64, end: Int64, eventCount: Int64,
+        bytes: Int64, errorCount: Int64, landingPath: some Collection<UInt8>, referrer: some Collection<UInt8>,
+        userAgent: some Collection<UInt8>, firstOrdinal: UInt64, cause: Cause
+    ) {
+        var text: [UInt8] = []
+        text.reserveCapacity(host.count + client.count + landingPath.count + referrer.count + userAgent.count)
+        text += host
+        hostEnd = Int32(text.count)
+        text += client
+        clientEnd = Int32(text.count)
+        text += landingPath
+        pathEnd = Int32(text.count)
+        text += referrer
+        referrerEnd = Int32(text.count)
+        text += userAgent
+        self.text = text
+        self.start = start
+        self.end = end
+        self.eventCount = eventCount
+        self.bytes = bytes
+        self.errorCount = errorCount
+        self.firstOrdinal = firstOrdinal
+        self.cause = cause
+    }
+
+    /// Virtual host, lower-cased.
+    public var host: ArraySlice<UInt8> { text[0..<Int(hostEnd)] }
+    /// Client address as written.
+    public var client: ArraySlice<UInt8> { text[Int(hostEnd)..<Int(clientEnd)] }
+    /// Path of the first request, without query string, as logged.
+    public var landingPath: ArraySlice<UInt8> { text[Int(clientEnd)..<Int(pathEnd)] }
+    /// Referrer of the first request, as logged.
+    public var referrer: ArraySlice<UInt8> { text[Int(pathEnd)..<Int(referrerEnd)] }
+    /// User agent of the first request, as logged.
+    public var userAgent: ArraySlice<UInt8> { text[Int(referrerEnd)...] }
+
+    /// Whether `self` and `other` are of the same (host, client) key.
+    public func sameKey(as other: Fragment) -> Bool {
+        hostEnd == other.hostEnd && clientEnd == other.clientEnd
+            && text[0..<Int(clientEnd)].elementsEqual(other.text[0..<Int(other.clientEnd)])
+    }
+
+    /// Whether `self` starts before `other`: by time, then input order. The earlier one names the
+    /// session's landing page, referrer and user agent.
+    public func startsBefore(_ other: Fragment) -> Bool {
+        (start, firstOrdinal) < (other.start, other.firstOrdinal)
+    }
+
+    /// Folds `other` (same key, gap within the session gap) into `self`.
+    public mutating func absorb(_ other: Fragment) {
+        if other.startsBefore(self) {
+            let keep = (end, eventCount, bytes, errorCount, cause)
+            self = other
+            end = max(end, keep.0)
+            eventCount += keep.1
+            bytes += keep.2
+            errorCount += keep.3
+            cause = keep.4
+        } else {
+            end = max(end, other.end)
+            eventCount += other.eventCount
+            bytes += other.bytes
+            errorCount += other.errorCount
+        }
+    }
+}

@@ -1,0 +1,389 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The open sessions of every (client, host) key: Flink's merging session windows in event time, with
+/// a watermark and a memory cap.
+///
+/// Each event joins the open session of its key that it is within the gap of, merging two sessions when
+/// it bridges them; otherwise it opens a new one. Sessions leave the store as ``Fragment``s when the
+/// watermark (newest event time minus the allowed lateness) has passed them by more than the gap, when
+/// the store is over its memory cap (least recently active first), or on ``flush()``. Fragments of one
+/// session that left early are joined downstream (``FragmentMerger``, the database), so neither the
+/// lateness nor the cap changes the sessions in the end.
+///
+/// ```swift
+/// var store = WindowStore(configuration: .init(gapMillis: 300_000))
+/// store.add(event)
+/// for fragment in store.takeFragments() { … }
+/// ```
+///
+/// Not thread-safe: a value owned by one thread.
+public struct WindowStore {
+    @usableFromInline
+    struct Session {
+        var start: Int64
+        var end: Int64
+        var count: Int64
+        var bytes: Int64
+        var errors: Int64
+        /// The newest event time in the store when this session was last touched. The LRU list is
+        /// ordered by it, and `end <= touchMax`, which lets closing stop at the first session that
+        /// cannot be due.
+        var touchMax: Int64
+        var firstOrdinal: UInt64
+        var key: Int32
+        var nextInKey: Int32
+        var prev: Int32
+        var next: Int32
+        /// Landing path, referrer and user agent of the first event, back to back.
+        var attributes: [UInt8]
+        var pathLength: Int32
+        var referrerLength: Int32
+    }
+
+    /// The gap, lateness and memory cap in force.
+    public let configuration: SessionizerConfiguration
+
+    @usableFromInline var hosts = HostTable()
+
+    // Keys, by slot: host id (-1 for a free slot), hash, client bytes (inline up to `inlineClient` bytes, else in `longClients`),
+    // first session (sessions of a key are linked in order of start time).
+    @usableFromInline static let inlineClient = 48
+    @usableFromInline var keyHost: [Int32] = []
+    @usableFromInline var keyHash: [UInt64] = []
+    @usableFromInline var keyClientLength: [Int32] = []
+    @usableFromInline var keyHead: [Int32] = []
+    @usableFromInline var keyClients: [UInt8] = []
+    @usableFromInline var longClients: [Int32: [UInt8]] = [:]
+    @usableFromInline var freeKeys: [Int32] = []
+    @usableFromInline var keyIndex: [Int32] = Array(repeating: -1, count: 1024)
+    @usableFromInline var keyCount = 0
+
+    @usableFromInline var sessions: [Session] = []
+    @usableFromInline var freeSessions: [Int32] = []
+    @usableFromInline var lruHead: Int32 = -1
+    @usableFromInline var lruTail: Int32 = -1
+
+    @usableFromInline var fragments: [Fragment] = []
+    @usableFromInline var attributeBytes = 0
+
+    /// The newest event time seen (or the time given to ``advanceTime(to:)``), or `nil` before any.
+    public private(set) var newestTime: Int64? = nil
+    /// Sessions now open.
+    public private(set) var openSessions = 0
+    /// Fragments emitted because of the memory cap, since the store was created.
+    public private(set) var evictions = 0
+
+    /// Creates an empty store.
+    public init(configuration: SessionizerConfiguration) {
+        self.configuration = configuration
+    }
+
+    /// An estimate of the memory the store holds, in bytes, as compared with the cap.
+    public var memoryInUse: Int {
+        keyHost.capacity * (4 + 8 + 4 + 4) + keyClients.capacity + keyIndex.capacity * 4
+            + sessions.capacity * MemoryLayout<Session>.stride + attributeBytes
+            + openSessions * 48 + fragments.count * (MemoryLayout<Fragment>.stride + 48)
+    }
+
+    /// Adds one event, then lets go of the sessions that are due (closed by the watermark, or evicted by
+    /// the memory cap); collect them with ``takeFragments()``.
+
+    public mutating func add(_ event: Event) {
+        let hostID = hosts.intern(event.host)
+        let key = findOrInsertKey(host: hostID, client: event.client)
+        let t = event.time
+        if newestTime.map({ t > $0 }) ?? true { newestTime = t }
+        let gap = configuration.gapMillis
+
+        var previous: Int32 = -1
+        var s = keyHead[Int(key)]
+        while s >= 0 {
+            let session = sessions[Int(s)]
+            if t < session.start - gap { break }
+            if t <= session.end + gap { break }
+            previous = s
+            s = session.nextInKey
+        }
+        if s >= 0 && t >= sessions[Int(s)].start - gap {
+            join(event, session: s)
+            // The event may bridge the gap to the next session of the key: merge it in.
+            let next = sessions[Int(s)].nextInKey
+            if next >= 0 && sessions[Int(next)].start - gap <= t {
+                merge(next, into: s)
+            }
+            touch(s)
+        } else {
+            let new = allocateSession(event, key: key, next: s)
+            if previous < 0 { keyHead[Int(key)] = new } else { sessions[Int(previous)].nextInKey = new }
+            openSessions += 1
+            pushFront(new)
+        }
+        closeDue()
+        if memoryInUse > configuration.memoryLimit { evict() }
+    }
+
+    /// Moves event time forward without an event (the daemon's wall clock while a log is idle), closing
+    /// the sessions that are then due.
+    public mutating func advanceTime(to time: Int64) {
+        if newestTime.map({ time > $0 }) ?? true { newestTime = time }
+        closeDue()
+    }
+
+    /// Emits every open session as a fragment (end of input).
+    public mutating func flush() {
+        while lruTail >= 0 { emit(lruTail, cause: .flushed) }
+    }
+
+    /// The fragments emitted since the last call, oldest first.
+    public mutating func takeFragments() -> [Fragment] {
+        defer { fragments = [] }
+        return fragments
+    }
+
+    /// Number of fragments waiting in ``takeFragments()``.
+    public var pendingFragments: Int { fragments.count }
+
+    // MARK: - Sessions
+
+    mutating func join(_ event: Event, session s: Int32) {
+        let i = Int(s)
+        let t = event.time
+        sessions[i].count += 1
+        sessions[i].bytes += event.bytes
+        if event.status >= 400 { sessions[i].errors += 1 }
+        if t > sessions[i].end { sessions[i].end = t }
+        if t < sessions[i].start || (t == sessions[i].start && event.ordinal < sessions[i].firstOrdinal) {
+            sessions[i].start = t
+            sessions[i].firstOrdinal = event.ordinal
+            attributeBytes -= sessions[i].attributes.capacity
+            sessions[i].attributes.removeAll(keepingCapacity: true)
+            sessions[i].attributes.append(contentsOf: event.path)
+            sessions[i].attributes.append(contentsOf: event.referrer)
+            sessions[i].attributes.append(contentsOf: event.userAgent)
+            sessions[i].pathLength = Int32(event.path.count)
+            sessions[i].referrerLength = Int32(event.referrer.count)
+            attributeBytes += sessions[i].attributes.capacity
+        }
+    }
+
+    @usableFromInline
+    mutating func merge(_ later: Int32, into earlier: Int32) {
+        let b = sessions[Int(later)]
+        let a = Int(earlier)
+        if b.end > sessions[a].end { sessions[a].end = b.end }
+        sessions[a].count += b.count
+        sessions[a].bytes += b.bytes
+        sessions[a].errors += b.errors
+        sessions[a].nextInKey = b.nextInKey
+        unlinkLRU(later)
+        release(later)
+    }
+
+    @usableFromInline
+    mutating func allocateSession(_ event: Event, key: Int32, next: Int32) -> Int32 {
+        var attributes: [UInt8] = []
+        attributes.reserveCapacity(event.path.count + event.referrer.count + event.userAgent.count)
+        attributes.append(contentsOf: event.path)
+        attributes.append(contentsOf: event.referrer)
+        attributes.append(contentsOf: event.userAgent)
+        attributeBytes += attributes.capacity
+        let session = Session(
+            start: event.time, end: event.time, count: 1, bytes: event.bytes, errors: event.status >= 400 ? 1 : 0,
+            touchMax: newestTime ?? event.time, firstOrdinal: event.ordinal, key: key, nextInKey: next, prev: -1,
+            next: -1, attributes: attributes, pathLength: Int32(event.path.count),
+            referrerLength: Int32(event.referrer.count))
+        if let free = freeSessions.popLast() {
+            sessions[Int(free)] = session
+            return free
+        }
+        sessions.append(session)
+        return Int32(sessions.count - 1)
+    }
+
+    @usableFromInline
+    mutating func release(_ s: Int32) {
+        attributeBytes -= sessions[Int(s)].attributes.capacity
+        sessions[Int(s)].attributes = []
+        sessions[Int(s)].key = -1
+        freeSessions.append(s)
+        openSessions -= 1
+    }
+
+    // MARK: - Recency list (most recent at the head)
+
+    mutating func touch(_ s: Int32) {
+        sessions[Int(s)].touchMax = newestTime ?? sessions[Int(s)].end
+        if lruHead == s { return }
+        unlinkLRU(s)
+        pushFront(s)
+    }
+
+    @usableFromInline
+    mutating func pushFront(_ s: Int32) {
+        sessions[Int(s)].prev = -1
+        sessions[Int(s)].next = lruHead
+        if lruHead >= 0 { sessions[Int(lruHead)].prev = s }
+        lruHead = s
+        if lruTail < 0 { lruTail = s }
+    }
+
+    @usableFromInline
+    mutating func unlinkLRU(_ s: Int32) {
+        let prev = sessions[Int(s)].prev
+        let next = sessions[Int(s)].next
+        if prev >= 0 { sessions[Int(prev)].next = next } else { lruHead = next }
+        if next >= 0 { sessions[Int(next)].prev = prev } else { lruTail = prev }
+        sessions[Int(s)].prev = -1
+        sessions[Int(s)].next = -1
+    }
+
+    // MARK: - Letting sessions go
+
+    /// Closes sessions from the least recently touched end while they are certainly past: the
+    /// watermark is beyond `touchMax + gap`, hence beyond `end + gap`.
+    @usableFromInline
+    mutating func closeDue() {
+        guard let newest = newestTime else { return }
+        let watermark = newest - configuration.latenessMillis
+        let gap = configuration.gapMillis
+        while lruTail >= 0 && sessions[Int(lruTail)].touchMax + gap < watermark {
+            emit(lruTail, cause: .closed)
+        }
+    }
+
+    @usableFromInline
+    mutating func evict() {
+        while lruTail >= 0 && memoryInUse > configuration.memoryLimit {
+            emit(lruTail, cause: .evicted)
+            evictions += 1
+        }
+    }
+
+    @usableFromInline
+    mutating func emit(_ s: Int32, cause: Fragment.Cause) {
+        let session = sessions[Int(s)]
+        let key = session.key
+        let host = hosts.names[Int(keyHost[Int(key)])]
+        let pathEnd = Int(session.pathLength)
+        let referrerEnd = pathEnd + Int(session.referrerLength)
+        withClient(key) { client in
+            fragments.append(
+                Fragment(
+                    host: host, client: client, start: session.start, end: session.end, eventCount: session.count,
+                    bytes: session.bytes, errorCount: session.errors,
+                    landingPath: session.attributes[0..<pathEnd],
+                    referrer: session.attributes[pathEnd..<referrerEnd],
+                    userAgent: session.attributes[referrerEnd...], firstOrdinal: session.firstOrdinal, cause: cause))
+        }
+        // Unlink from the key's list.
+        var previous: Int32 = -1
+        var cursor = keyHead[Int(key)]
+        while cursor >= 0 && cursor != s {
+            previous = cursor
+            cursor = sessions[Int(cursor)].nextInKey
+        }
+        if previous < 0 { keyHead[Int(key)] = session.nextInKey } else { sessions[Int(previous)].nextInKey = session.nextInKey }
+        unlinkLRU(s)
+        release(s)
+        if keyHead[Int(key)] < 0 { removeKey(key) }
+    }
+
+    // MARK: - Keys
+
+    @usableFromInline
+    func withClient<R>(_ key: Int32, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+        let length = Int(keyClientLength[Int(key)])
+        if length > WindowStore.inlineClient {
+            return longClients[key]!.withUnsafeBytes(body)
+        }
+        return keyClients.withUnsafeBytes { all in
+            body(UnsafeRawBufferPointer(rebasing: all[(Int(key) * WindowStore.inlineClient)...].prefix(length)))
+        }
+    }
+
+    func clientEquals(_ key: Int32, _ client: UnsafeRawBufferPointer) -> Bool {
+        guard Int(keyClientLength[Int(key)]) == client.count else { return false }
+        return withClient(key) { stored in
+            client.count == 0 || memcmp(stored.baseAddress!, client.baseAddress!, client.count) == 0
+        }
+    }
+
+    mutating func findOrInsertKey(host: Int32, client: UnsafeRawBufferPointer) -> Int32 {
+        let h = ByteHash.hash(client, seed: UInt64(UInt32(bitPattern: host)) &* ByteHash.multiplier)
+        let mask = keyIndex.count - 1
+        var position = Int(truncatingIfNeeded: h) & mask
+        while true {
+            let k = keyIndex[position]
+            if k < 0 { break }
+            if keyHash[Int(k)] == h && keyHost[Int(k)] == host && clientEquals(k, client) { return k }
+            position = (position + 1) & mask
+        }
+        let key: Int32
+        if let free = freeKeys.popLast() {
+            key = free
+            keyHost[Int(key)] = host
+            keyHash[Int(key)] = h
+            keyClientLength[Int(key)] = Int32(client.count)
+            keyHead[Int(key)] = -1
+        } else {
+            key = Int32(keyHost.count)
+            keyHost.append(host)
+            keyHash.append(h)
+            keyClientLength.append(Int32(client.count))
+            keyHead.append(-1)
+            keyClients.append(contentsOf: repeatElement(0, count: WindowStore.inlineClient))
+        }
+        if client.count > WindowStore.inlineClient {
+            longClients[key] = Array(client)
+        } else if client.count > 0 {
+            keyClients.withUnsafeMutableBytes { all in
+                (all.baseAddress! + Int(key) * WindowStore.inlineClient).copyMemory(
+                    from: client.baseAddress!, byteCount: client.count)
+            }
+        }
+        keyIndex[position] = key
+        keyCount += 1
+        if keyCount * 2 > keyIndex.count { rebuildKeyIndex(capacity: keyIndex.count * 2) }
+        return key
+    }
+
+    @usableFromInline
+    mutating func rebuildKeyIndex(capacity: Int) {
+        keyIndex = Array(repeating: -1, count: capacity)
+        let mask = capacity - 1
+        for key in 0..<keyHost.count where keyHost[key] >= 0 {
+            var position = Int(truncatingIfNeeded: keyHash[key]) & mask
+            while keyIndex[position] >= 0 { position = (position + 1) & mask }
+            keyIndex[position] = Int32(key)
+        }
+    }
+
+    @usableFromInline
+    mutating func removeKey(_ key: Int32) {
+        let mask = keyIndex.count - 1
+        var i = Int(truncatingIfNeeded: keyHash[Int(key)]) & mask
+        while keyIndex[i] != key { i = (i + 1) & mask }
+        // Backward-shift deletion keeps linear probing free of tombstones.
+        var j = i
+        while true {
+            j = (j + 1) & mask
+            let k = keyIndex[j]
+            if k < 0 { break }
+            let ideal = Int(truncatingIfNeeded: keyHash[Int(k)]) & mask
+            let stays = i <= j ? (i < ideal && ideal <= j) : (i < ideal || ideal <= j)
+            if stays { continue }
+            keyIndex[i] = k
+            i = j
+        }
+        keyIndex[i] = -1
+        keyCount -= 1
+        if keyClientLength[Int(key)] > WindowStore.inlineClient { longClients[key] = nil }
+        keyHead[Int(key)] = -1
+        keyHost[Int(key)] = -1
+        freeKeys.append(key)
+    }
+}

@@ -1,0 +1,28 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Thin wrappers over the file system calls the tailer uses, retrying on `EINTR`.
+public enum FileSystem {
+    /// Opens `path` read-only. The corresponding C function is `open`.
+    public static func openForReading(_ path: String) throws(InputError) -> Int32 {
+        while true {
+            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            if fd >= 0 { return fd }
+            if errno != EINTR { throw InputError(path: path, errno: errno) }
+        }
+    }
+
+    /// Reads up to `buffer.count` bytes; 0 at end of file. The corresponding C function is `read`.
+    public static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, path: String) throws(InputError)
+        -> Int
+    {
+        while true {
+            let n = Glibc.read(fd, buffer.baseAddress, buffer.count)
+            if n >= 0 { return n }
+            if errno != EINTR { throw InputError(path: path, errno: errno) }
+        }
+    }
+}

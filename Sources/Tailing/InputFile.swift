@@ -1,0 +1,96 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A log file read as a stream of bytes: plain, or gzip (recognised by its magic bytes, whatever its
+/// name), or standard input when the path is `-`.
+public final class InputFile: ByteSource {
+    /// The path given, `-` for standard input.
+    public let path: String
+    /// Whether the content is gzip-compressed.
+    public private(set) var isGzip = false
+    private let fd: Int32
+    private let ownsDescriptor: Bool
+    private var decoder: GzipDecoder? = nil
+    private let compressed: UnsafeMutableRawBufferPointer
+    private var compressedStart = 0
+    private var compressedEnd = 0
+    private var atEnd = false
+
+    /// Opens `path` (`-`: standard input) and looks at its first bytes to tell gzip from plain text.
+    public init(path: String) throws(InputError) {
+        self.path = path
+        if path == "-" {
+            fd = 0
+            ownsDescriptor = false
+        } else {
+            fd = try FileSystem.openForReading(path)
+            ownsDescriptor = true
+        }
+        compressed = .allocate(byteCount: 1 << 18, alignment: 16)
+        do {
+            // Sniff the magic bytes without seeking, so that pipes work too.
+            while compressedEnd < 2 {
+                let n = try FileSystem.read(
+                    fd, into: UnsafeMutableRawBufferPointer(rebasing: compressed[compressedEnd...]), path: path)
+                if n == 0 { break }
+                compressedEnd += n
+            }
+        } catch {
+            compressed.deallocate()
+            if ownsDescriptor { close(fd) }
+            throw error
+        }
+        if compressedEnd >= 2 && compressed[0] == 0x1F && compressed[1] == 0x8B {
+            isGzip = true
+            decoder = GzipDecoder()
+        }
+    }
+
+    deinit {
+        compressed.deallocate()
+        if ownsDescriptor { close(fd) }
+    }
+
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws(InputError) -> Int {
+        guard let decoder else {
+            // Plain: hand out the sniffed bytes first, then read straight into the caller's buffer.
+            if compressedStart < compressedEnd {
+                let n = min(buffer.count, compressedEnd - compressedStart)
+                buffer.baseAddress!.copyMemory(from: compressed.baseAddress! + compressedStart, byteCount: n)
+                compressedStart += n
+                return n
+            }
+            return try FileSystem.read(fd, into: buffer, path: path)
+        }
+        while true {
+            if !decoder.hasPendingInput {
+                if compressedStart >= compressedEnd {
+                    if atEnd { break }
+                    compressedStart = 0
+                    compressedEnd = try FileSystem.read(fd, into: compressed, path: path)
+                    if compressedEnd == 0 {
+                        atEnd = true
+                        break
+                    }
+                }
+                decoder.provide(
+                    UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(compressed)[compressedStart..<compressedEnd]))
+                compressedStart = compressedEnd
+            }
+            let produced: Int
+            do {
+                produced = try decoder.decompress(into: buffer)
+            } catch {
+                throw InputError(path: path, problem: error.description)
+            }
+            if produced > 0 { return produced }
+        }
+        if !decoder.isAtMemberBoundary {
+            throw InputError(path: path, problem: "the gzip data is truncated")
+        }
+        return 0
+    }
+}

@@ -1,0 +1,133 @@
+import AccessLog
+import Agent
+import ArgumentParser
+import Sessionizer
+import Tailing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct SessionizeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sessionize",
+        abstract: "Read access logs to their end and print their sessions.",
+        discussion: """
+            Files may be plain or gzip; '-' reads standard input. The files of a rotated set given together \
+            (access.log.2.gz access.log.1 access.log) are read oldest first. Sessions are printed sorted by \
+            host, ip and session_start; counts of lines, events, malformed lines by reason, and sessions go to \
+            standard error. Malformed lines do not make the exit status non-zero.
+            """
+    )
+
+    enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+        case csv, jsonl
+    }
+
+    enum ClientIP: String, ExpressibleByArgument, CaseIterable {
+        case remoteAddr = "remote_addr"
+        case xForwardedFor = "x_forwarded_for"
+    }
+
+    @Option(help: "Log format preset: combined, common or vhost_combined.")
+    var format: String?
+
+    @Option(name: .customLong("log-format"), help: "An nginx log_format or Apache LogFormat string.")
+    var logFormat: String?
+
+    @Option(help: "Virtual host for formats without one ($host, %v).")
+    var host: String?
+
+    @Option(help: "Inactivity gap that ends a session (e.g. 300s, 5m).")
+    var gap: String = "5m"
+
+    @Option(help: "How late an event may arrive and still find its session open in memory (e.g. 60s).")
+    var lateness: String = "60s"
+
+    @Option(name: .customLong("client-ip"), help: "Key sessions by remote_addr or by the first x_forwarded_for address.")
+    var clientIP: ClientIP = .remoteAddr
+
+    @Option(help: "Output: csv or jsonl.")
+    var output: OutputFormat = .csv
+
+    @Option(name: .customLong("max-line-length"), help: "Longer lines are skipped and counted as too_long (e.g. 64KiB).")
+    var maxLineLength: String = "64KiB"
+
+    @Option(help: "Memory cap of the open-session store (e.g. 64MiB).")
+    var memory: String = "64MiB"
+
+    @Argument(help: "Log files, plain or gzip; '-' for standard input.")
+    var files: [String]
+
+    func validate() throws {
+        if format != nil && logFormat != nil {
+            throw ValidationError("Give either --format or --log-format, not both.")
+        }
+        if files.isEmpty { throw ValidationError("Name at least one log file, or '-' for standard input.") }
+    }
+
+    func run() throws {
+        let logFormat: LogFormat
+        do {
+            if let string = self.logFormat {
+                logFormat = try LogFormat(string: string)
+            } else {
+                logFormat = try LogFormat.preset(named: format ?? "combined")
+            }
+        } catch {
+            throw ValidationError(error.description)
+        }
+        guard let gapMillis = Units.durationMillis(gap), gapMillis > 0 else {
+            throw ValidationError("--gap '\(gap)' is not a duration such as 300s or 5m.")
+        }
+        guard let latenessMillis = Units.durationMillis(lateness) else {
+            throw ValidationError("--lateness '\(lateness)' is not a duration such as 60s.")
+        }
+        guard let lineCap = Units.bytes(maxLineLength), lineCap > 0 else {
+            throw ValidationError("--max-line-length '\(maxLineLength)' is not a size such as 64KiB.")
+        }
+        guard let memoryCap = Units.bytes(memory), memoryCap > 0 else {
+            throw ValidationError("--memory '\(memory)' is not a size such as 64MiB.")
+        }
+        let options = BatchOptions(
+            format: logFormat, host: host, useForwardedFor: clientIP == .xForwardedFor,
+            sessionizer: SessionizerConfiguration(
+                gapMillis: gapMillis, latenessMillis: latenessMillis, memoryLimit: memoryCap),
+            maxLineLength: lineCap)
+        var batch: BatchSessionizer
+        do {
+            batch = try BatchSessionizer(options: options)
+        } catch {
+            throw ValidationError(error.description)
+        }
+        for path in RotationOrder.sorted(files) {
+            do {
+                try batch.read(path: path)
+            } catch {
+                printError("sessiontail: \(error)")
+                throw ExitCode(1)
+            }
+        }
+        let sessions = batch.finish()
+        var out = OutputStream()
+        do {
+            if output == .csv { try out.write(SessionRecord.columns.joined(separator: ",") + "\n") }
+            for fragment in sessions {
+                let record = SessionRecord(fragment)
+                try out.write((output == .csv ? record.csv : record.json) + "\n")
+            }
+            try out.flush()
+        } catch {
+            printError("sessiontail: \(error)")
+            throw ExitCode(1)
+        }
+        for sample in batch.statistics.samples { printError("sessiontail: malformed line \(sample)") }
+        printError("sessiontail: \(batch.statistics.summary)")
+    }
+}
+
+func printError(_ text: String) {
+    var line = Array(text.utf8)
+    line.append(10)
+    _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+}
