@@ -48,6 +48,11 @@ let package = Package(
             name: "loggen",
             path: "Benchmarks/loggen"
         ),
+        .executableTarget(
+            name: "parsebench",
+            dependencies: ["AccessLog", "Tailing"],
+            path: "Benchmarks/parsebench"
+        ),
         .testTarget(
             name: "AccessLogTests",
             dependencies: ["AccessLog", .product(name: "PropertyBased", package: "swift-property-based")]
@@ -64,8 +69,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CLITests",
-            dependencies: ["Agent"],
-            resources: [.copy("Fixtures")]
+            dependencies: ["Agent"]
         ),
     ],
     swiftLanguageModes: [.v6]

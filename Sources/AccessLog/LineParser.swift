@@ -35,7 +35,8 @@ public struct LineParser: Sendable {
         var pos = 0
         let failure: MalformedReason? = plan.literals.withUnsafeBufferPointer { literals in
             plan.steps.withUnsafeBufferPointer { steps in
-                for step in steps {
+                for index in 0..<steps.count {
+                    let step = steps[index]
                     if step.isLiteral {
                         let count = step.literalCount
                         let available = min(count, n - pos)
@@ -50,7 +51,12 @@ public struct LineParser: Sendable {
                     }
                     let end: Int
                     if step.quoted {
-                        guard let close = LineParser.closingQuote(base, from: pos, count: n, closesLine: step.closesLine)
+                        let next = steps[index + 1]
+                        guard
+                            let close = LineParser.closingQuote(
+                                base, from: pos, count: n, closesLine: step.closesLine,
+                                following: UnsafeRawBufferPointer(
+                                    start: literals.baseAddress! + next.literalStart, count: next.literalCount))
                         else { return .unterminatedQuote }
                         end = close
                     } else if step.hasTerminator {
@@ -108,10 +114,13 @@ public struct LineParser: Sendable {
     }
 
     /// The offset of the quote that closes a quoted field starting at `from`: the first `"` not escaped
-    /// by a backslash (Apache `\"`; nginx writes `\x22`) that is followed by the rest of the format, or
-    /// the end of the line. A raw quote followed by anything else is taken as part of the field.
+    /// by a backslash (Apache `\"`; nginx writes `\x22`) where the `following` literal starts (or, for the
+    /// format's last field, that ends the line or precedes extra fields). A raw quote followed by anything
+    /// else is taken as part of the field, as old servers did not escape quotes.
     @inlinable
-    static func closingQuote(_ base: UnsafeRawPointer, from: Int, count n: Int, closesLine: Bool) -> Int? {
+    static func closingQuote(
+        _ base: UnsafeRawPointer, from: Int, count n: Int, closesLine: Bool, following: UnsafeRawBufferPointer
+    ) -> Int? {
         var q = from
         while q < n {
             guard let hit = memchr(base + q, Int32(UInt8(ascii: "\"")), n - q) else { return nil }
@@ -123,7 +132,13 @@ public struct LineParser: Sendable {
                 j -= 1
             }
             if backslashes & 1 == 0 {
-                if !closesLine { return index }
+                if !closesLine {
+                    // The quote must start the literal that follows (`" `), as far as the line goes.
+                    let compared = min(following.count, n - index)
+                    if memcmp(base + index, following.baseAddress!, compared) == 0 { return index }
+                    q = index + 1
+                    continue
+                }
                 // The last field of the format: a quote ending the line, or one before extra fields.
                 if index + 1 == n || base.load(fromByteOffset: index + 1, as: UInt8.self) == UInt8(ascii: " ") {
                     return index

@@ -30,18 +30,13 @@ public final class InputFile: ByteSource {
             ownsDescriptor = true
         }
         compressed = .allocate(byteCount: 1 << 18, alignment: 16)
-        do {
-            // Sniff the magic bytes without seeking, so that pipes work too.
-            while compressedEnd < 2 {
-                let n = try FileSystem.read(
-                    fd, into: UnsafeMutableRawBufferPointer(rebasing: compressed[compressedEnd...]), path: path)
-                if n == 0 { break }
-                compressedEnd += n
-            }
-        } catch {
-            compressed.deallocate()
-            if ownsDescriptor { close(fd) }
-            throw error
+        // Sniff the magic bytes without seeking, so that pipes work too. (Should this throw, `deinit`
+        // runs, as every stored property is set, and releases the buffer and descriptor.)
+        while compressedEnd < 2 {
+            let n = try FileSystem.read(
+                fd, into: UnsafeMutableRawBufferPointer(rebasing: compressed[compressedEnd...]), path: path)
+            if n == 0 { break }
+            compressedEnd += n
         }
         if compressedEnd >= 2 && compressed[0] == 0x1F && compressed[1] == 0x8B {
             isGzip = true

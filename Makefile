@@ -1,0 +1,35 @@
+# sessiontail — the two commands a new user runs are `make demo` and `make test`.
+SHELL := /bin/bash
+export PATH := $(PATH):/opt/swift/usr/bin
+
+.PHONY: all deps build release demo test bench lint clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	swift build
+
+release: deps
+	swift build -c release --product sessiontail
+
+## Builds release, sessionizes the bundled real logs and prints a summary.
+demo: release
+	@scripts/demo.sh
+
+## The whole suite (unit, property, CLI and real-log tests).
+test: deps
+	swift build --build-tests
+	swift test --skip-build
+
+## Throughput, gzip and memory figures against SPEC §8 targets (prints figures; never fails on a miss).
+bench: deps
+	@scripts/bench.sh
+
+lint:
+	swift format lint --strict --recursive Sources Tests Benchmarks
+
+clean:
+	rm -rf .build bench-data

@@ -1,0 +1,48 @@
+import AccessLog
+
+/// A parsed line with its fields as strings, for assertions.
+struct Fields: Equatable, CustomStringConvertible {
+    var client = ""
+    var host = ""
+    var time: Int64 = 0
+    var method = ""
+    var path = ""
+    var protocolVersion = ""
+    var status: Int32 = 0
+    var bytes: Int64 = 0
+    var referrer = ""
+    var userAgent = ""
+    var forwardedFor = ""
+
+    var description: String {
+        "client=\(client) host=\(host) time=\(time) \(method) \(path) \(protocolVersion) status=\(status) bytes=\(bytes) ref=\(referrer) ua=\(userAgent) xff=\(forwardedFor)"
+    }
+}
+
+enum ParseResult: Equatable {
+    case event(Fields)
+    case malformed(MalformedReason)
+}
+
+func parse(_ line: String, format: LogFormat) -> ParseResult {
+    parse(Array(line.utf8), format: format)
+}
+
+func parse(_ bytes: [UInt8], format: LogFormat) -> ParseResult {
+    let parser = LineParser(plan: format.plan)
+    var out = ParsedLine()
+    return bytes.withUnsafeBytes { buffer in
+        if let reason = parser.parse(buffer, into: &out) { return .malformed(reason) }
+        func s(_ r: ByteRange) -> String { String(decoding: r.slice(of: buffer), as: UTF8.self) }
+        return .event(
+            Fields(
+                client: s(out.client), host: s(out.host), time: out.timeMillis, method: s(out.method), path: s(out.path),
+                protocolVersion: s(out.protocolVersion), status: out.status, bytes: out.bytes, referrer: s(out.referrer),
+                userAgent: s(out.userAgent), forwardedFor: s(out.forwardedFor)))
+    }
+}
+
+func preset(_ name: String) -> LogFormat { try! LogFormat.preset(named: name) }
+
+/// 2000-10-10T20:55:36Z, the time of the Apache documentation's example line.
+let apacheExampleMillis: Int64 = 971_211_336_000

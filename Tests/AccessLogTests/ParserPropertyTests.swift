@@ -1,0 +1,122 @@
+import AccessLog
+import PropertyBased
+import Testing
+
+/// Parts of a valid combined line, and the fields the parser must find in it.
+struct LinePieces: Sendable, CustomStringConvertible {
+    var client: String
+    var dayOffsetSeconds: Int
+    var method: String
+    var path: String
+    var query: String
+    var status: Int
+    var bytes: Int?
+    var referrer: [UInt8]
+    var userAgent: [UInt8]
+
+    var line: [UInt8] {
+        let seconds = 1_700_000_000 + dayOffsetSeconds
+        // Build the time in UTC with Timestamp's own calendar (round-trip tested separately).
+        let iso = Timestamp.iso8601(millis: Int64(seconds) * 1_000)  // 2023-11-14T22:13:20Z
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        let p = Array(iso.utf8)
+        func s(_ r: Range<Int>) -> String { String(decoding: p[r], as: UTF8.self) }
+        let clf = "\(s(8..<10))/\(months[Int(s(5..<7))! - 1])/\(s(0..<4)):\(s(11..<19)) +0000"
+        var out = Array("\(client) - - [\(clf)] \"\(method) \(path)\(query) HTTP/1.1\" \(status) \(bytes.map(String.init) ?? "-") \"".utf8)
+        out += referrer
+        out += Array("\" \"".utf8)
+        out += userAgent
+        out += [UInt8(ascii: "\"")]
+        return out
+    }
+
+    var expected: Fields {
+        Fields(
+            client: client, time: Int64(1_700_000_000 + dayOffsetSeconds) * 1_000, method: method, path: path,
+            protocolVersion: "HTTP/1.1", status: Int32(status), bytes: Int64(bytes ?? 0),
+            referrer: String(decoding: referrer, as: UTF8.self), userAgent: String(decoding: userAgent, as: UTF8.self))
+    }
+
+    var description: String { String(decoding: line, as: UTF8.self) }
+}
+
+/// Bytes as a web server writes them inside quotes: printable ASCII with `"` and `\` escaped Apache-style
+/// (`\"`, `\\`) or nginx-style (`\x22`, `\x5C`), and arbitrary high bytes.
+let quotedBytes = Gen.uint8(in: 0...255).array(of: 0...60).map { raw -> [UInt8] in
+    var out: [UInt8] = []
+    for (i, b) in raw.enumerated() {
+        switch b {
+        case UInt8(ascii: "\""): out += i % 2 == 0 ? Array(#"\""#.utf8) : Array(#"\x22"#.utf8)
+        case UInt8(ascii: "\\"): out += i % 2 == 0 ? Array(#"\\"#.utf8) : Array(#"\x5C"#.utf8)
+        case 0..<0x20, 0x7F: out += Array(#"\x0A"#.utf8)
+        default: out.append(b)
+        }
+    }
+    return out
+}
+
+let linePieces = zip(
+    zip(
+        Gen.element(of: ["1.2.3.4", "2001:db8::7", "::1", "crawl-66-249-73-135.googlebot.com", "10.0.0.254"]).map { $0! },
+        Gen.int(in: 0...400_000_000),
+        Gen.element(of: ["GET", "POST", "HEAD", "PROPFIND"]).map { $0! },
+        Gen.element(of: ["/", "/a/b.html", "/%E2%9C%93", "/x;y"]).map { $0! },
+        Gen.element(of: ["", "?q=1", "?", "?a=b&c=d"]).map { $0! }
+    ),
+    zip(Gen.int(in: 100...599), Gen.int(in: 0...10_000_000).optional, quotedBytes, quotedBytes)
+).map { a, b in
+    LinePieces(
+        client: a.0, dayOffsetSeconds: a.1, method: a.2, path: a.3, query: a.4, status: b.0, bytes: b.1,
+        referrer: b.2, userAgent: b.3)
+}
+
+@Suite("Parser properties")
+struct ParserPropertyTests {
+    let combined = preset("combined")
+
+    @Test func validLinesParseExactly() async {
+        await propertyCheck(count: 400, input: linePieces) { pieces in
+            #expect(parse(pieces.line, format: combined) == .event(pieces.expected))
+        }
+    }
+
+    @Test func everyStrictPrefixOfACombinedLineIsMalformed() async {
+        await propertyCheck(count: 100, input: linePieces) { pieces in
+            let line = pieces.line
+            for cut in 0..<line.count {
+                if case .event = parse(Array(line[..<cut]), format: combined) {
+                    Issue.record("prefix of \(cut) bytes parsed as an event: \(pieces)")
+                }
+            }
+        }
+    }
+
+    @Test func mutatedLinesNeverTrapAndStayInBounds() async {
+        await propertyCheck(
+            count: 300, input: linePieces, Gen.int(in: 0...1_000).array(of: 1...8), Gen.uint8(in: 0...255).array(of: 8)
+        ) { pieces, positions, values in
+            var line = pieces.line
+            for (p, v) in zip(positions, values) { line[p % line.count] = v }
+            checkInBounds(line)
+        }
+    }
+
+    @Test func garbageNeverTraps() async {
+        await propertyCheck(count: 1_000, input: Gen.uint8(in: 0...255).array(of: 0...400)) { bytes in
+            checkInBounds(bytes)
+        }
+    }
+
+    func checkInBounds(_ bytes: [UInt8]) {
+        for format in [preset("combined"), preset("common"), preset("vhost_combined")] {
+            let parser = LineParser(plan: format.plan)
+            var out = ParsedLine()
+            bytes.withUnsafeBytes { buffer in
+                guard parser.parse(buffer, into: &out) == nil else { return }
+                for r in [out.client, out.host, out.method, out.path, out.protocolVersion, out.referrer, out.userAgent] {
+                    #expect(r.lowerBound >= 0 && r.lowerBound <= r.upperBound && r.upperBound <= buffer.count)
+                }
+            }
+        }
+    }
+}

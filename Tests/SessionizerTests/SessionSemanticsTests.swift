@@ -1,0 +1,85 @@
+import Sessionizer
+import Testing
+
+@Suite("Session semantics (Flink session windows)")
+struct SessionSemanticsTests {
+    let config = SessionizerConfiguration(gapMillis: 300_000, latenessMillis: 60_000)
+
+    func e(_ client: String, _ seconds: Int64, path: String = "/", status: Int32 = 200, host: String = "a.example")
+        -> TestEvent
+    {
+        TestEvent(host: host, client: client, time: seconds * 1_000, status: status, path: path)
+    }
+
+    @Test func eventsExactlyTheGapApartAreOneSession() {
+        let rows = sessionize([e("1.1.1.1", 0), e("1.1.1.1", 300)], configuration: config)
+        #expect(rows.count == 1)
+        #expect(rows.first?.count == 2)
+    }
+
+    @Test func oneMillisecondMoreThanTheGapSplits() {
+        let events = [e("1.1.1.1", 0), TestEvent(host: "a.example", client: "1.1.1.1", time: 300_001)]
+        #expect(sessionize(events, configuration: config).count == 2)
+    }
+
+    @Test func aLateEventBridgesTwoSessions() {
+        // 0 and 500 are two sessions until 250 arrives, late, and joins them.
+        var ordinal: UInt64 = 0
+        let events = [e("1.1.1.1", 0), e("1.1.1.1", 500), e("1.1.1.1", 250)].map { ev -> TestEvent in
+            var ev = ev
+            ev.ordinal = ordinal
+            ordinal += 1
+            return ev
+        }
+        let rows = sessionize(events, configuration: SessionizerConfiguration(gapMillis: 300_000, latenessMillis: 3_600_000))
+        #expect(rows == [Row(host: "a.example", client: "1.1.1.1", start: 0, end: 500_000, count: 3, bytes: 3, errors: 0, landingPath: "/")])
+    }
+
+    @Test func landingPageIsTheEarliestEventEvenWhenItArrivesLast() {
+        let events = [
+            TestEvent(host: "a.example", client: "c", time: 10_000, path: "/second", ordinal: 0),
+            TestEvent(host: "a.example", client: "c", time: 5_000, path: "/first", ordinal: 1),
+        ]
+        #expect(sessionize(events, configuration: config).map(\.landingPath) == ["/first"])
+    }
+
+    @Test func keysAreClientAndLowerCasedHost() {
+        let events = [
+            e("1.1.1.1", 0, host: "Example.COM"), e("1.1.1.1", 10, host: "example.com"), e("1.1.1.1", 20, host: "other.com"),
+            e("1.1.1.2", 30, host: "example.com"),
+        ]
+        let rows = sessionize(events, configuration: config)
+        #expect(rows.map { "\($0.host)|\($0.client)|\($0.count)" } == ["example.com|1.1.1.1|2", "example.com|1.1.1.2|1", "other.com|1.1.1.1|1"])
+    }
+
+    @Test func errorsAndBytesAreSummed() {
+        let rows = sessionize(
+            [e("c", 0, status: 404), e("c", 1, status: 500), e("c", 2, status: 399)], configuration: config)
+        #expect(rows.first?.errors == 2)
+        #expect(rows.first?.bytes == 3)
+    }
+
+    @Test func watermarkClosesSessionsOnlyWhenTheyCanNoLongerGrow() {
+        var store = WindowStore(configuration: config)
+        store.add(e("a", 0))
+        store.add(e("b", 100))
+        // Newest 659 s: watermark 599 s; session a ended at 0 s, due after 300 s + lateness: not yet at 360.
+        store.add(e("c", 359))
+        #expect(store.takeFragments().isEmpty)
+        store.add(e("c", 361))
+        let closed = store.takeFragments().map(Row.init)
+        #expect(closed.map(\.client) == ["a"])
+        store.advanceTime(to: 1_000_000)
+        #expect(store.takeFragments().map { Row($0).client }.sorted() == ["b", "c"])
+        #expect(store.openSessions == 0)
+    }
+
+    @Test func memoryCapEvictsLeastRecentlyActiveFirst() {
+        var store = WindowStore(configuration: SessionizerConfiguration(gapMillis: 300_000, latenessMillis: 60_000, memoryLimit: 0))
+        store.add(e("a", 0))
+        let fragments = store.takeFragments()
+        #expect(fragments.count == 1)
+        #expect(fragments.first?.cause == .evicted)
+        #expect(store.evictions == 1)
+    }
+}

@@ -1,0 +1,80 @@
+import PropertyBased
+import Sessionizer
+import Testing
+
+/// Random events crowded around the gap: few keys, times on a coarse grid so that gaps of exactly G,
+/// ties and bridging late events are common.
+let eventsGen = zip(
+    Gen.int(in: 0...2), Gen.int(in: 0...3), Gen.int(in: 0...40), Gen.int(in: 0...2), Gen.int(in: 0...3)
+).map { host, client, slot, jitter, status -> TestEvent in
+    TestEvent(
+        host: ["a.example", "B.example", "b.example"][host], client: ["10.0.0.1", "10.0.0.2", "::1", "h.example"][client],
+        time: Int64(slot) * 100_000 + Int64(jitter) * 50_000, bytes: Int64(slot + 1), status: [200, 304, 404, 503][status],
+        path: "/p\(slot)")
+}.array(of: 0...60)
+
+/// The permutation to feed the events in.
+let orderGen = Gen.int(in: 0...Int.max).array(of: 60)
+
+@Suite("Sessionizer equals a naive reference, whatever the order")
+struct SessionizerPropertyTests {
+    static let configurations: [SessionizerConfiguration] = [
+        .init(gapMillis: 300_000, latenessMillis: 0),
+        .init(gapMillis: 300_000, latenessMillis: 60_000),
+        .init(gapMillis: 300_000, latenessMillis: 10_000_000),
+        .init(gapMillis: 300_000, latenessMillis: 60_000, memoryLimit: 0),
+        .init(gapMillis: 150_000, latenessMillis: 30_000, memoryLimit: 9_000),
+    ]
+
+    @Test(arguments: 0..<configurations.count)
+    func matchesReference(configurationIndex: Int) async {
+        let configuration = Self.configurations[configurationIndex]
+        await propertyCheck(count: 300, input: eventsGen, orderGen) { generated, order in
+            // Ordinals are positions in the generated list, so ties between events of the same instant
+            // resolve the same way whatever the arrival order.
+            let events = generated.enumerated().map { i, e -> TestEvent in
+                var e = e
+                e.ordinal = UInt64(i)
+                return e
+            }
+            let shuffled = zip(events, order).sorted { $0.1 < $1.1 }.map(\.0)
+            let expected = referenceSessions(events, gap: configuration.gapMillis)
+            let actual = sessionize(shuffled, configuration: configuration)
+            #expect(actual == expected, "events \(shuffled)")
+        }
+    }
+
+    /// With unbounded lateness and memory nothing leaves the store early, so the store alone, without
+    /// the merger, must already hold exactly the reference sessions.
+    @Test func storeAloneMergesExactly() async {
+        await propertyCheck(count: 300, input: eventsGen, orderGen) { generated, order in
+            let events = generated.enumerated().map { i, e -> TestEvent in
+                var e = e
+                e.ordinal = UInt64(i)
+                return e
+            }
+            let shuffled = zip(events, order).sorted { $0.1 < $1.1 }.map(\.0)
+            var store = WindowStore(
+                configuration: SessionizerConfiguration(gapMillis: 300_000, latenessMillis: .max / 4, memoryLimit: .max))
+            for e in shuffled { store.add(e) }
+            #expect(store.takeFragments().isEmpty)
+            store.flush()
+            let rows = store.takeFragments().map(Row.init).sorted()
+            #expect(rows == referenceSessions(events, gap: 300_000), "events \(shuffled)")
+        }
+    }
+
+    @Test func resultDoesNotDependOnArrivalOrder() async {
+        await propertyCheck(count: 200, input: eventsGen, orderGen, orderGen) { events, order1, order2 in
+            let numbered = events.enumerated().map { i, e -> TestEvent in
+                var e = e
+                e.ordinal = UInt64(i)
+                return e
+            }
+            let a = zip(numbered, order1).sorted { $0.1 < $1.1 }.map(\.0)
+            let b = zip(numbered, order2).sorted { $0.1 < $1.1 }.map(\.0)
+            let config = SessionizerConfiguration(gapMillis: 300_000, latenessMillis: 60_000)
+            #expect(sessionize(a, configuration: config) == sessionize(b, configuration: config))
+        }
+    }
+}

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs the Debian packages sessiontail needs to build, test and run its demo and benchmarks.
+# Idempotent: installs only what is missing. Needs root (or sudo) when something is missing.
+set -euo pipefail
+
+packages=(pkg-config zlib1g-dev libpq-dev gzip python3 time postgresql postgresql-common logrotate)
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "sessiontail: installing ${missing[*]}" >&2
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    export DEBIAN_FRONTEND=noninteractive
+    $sudo apt-get update -qq
+    $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+if ! command -v swift >/dev/null 2>&1; then
+    if [ -x /opt/swift/usr/bin/swift ]; then
+        echo "sessiontail: add /opt/swift/usr/bin to PATH" >&2
+    else
+        echo "sessiontail: a Swift 6 toolchain is needed (https://www.swift.org/install/linux/)" >&2
+    fi
+    exit 1
+fi
