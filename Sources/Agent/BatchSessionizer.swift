@@ -47,7 +47,6 @@ public struct BatchSessionizer {
     private var store: WindowStore
     private var fragments: [Fragment] = []
     private let fixedHost: [UInt8]
-    private var ordinal: UInt64 = 0
 
     public init(options: BatchOptions) throws(OptionsError) {
         if !options.format.plan.hasHost && (options.host ?? "").isEmpty {
@@ -107,9 +106,7 @@ public struct BatchSessionizer {
                     Event(
                         host: host, client: client.slice(of: bytes), time: parsed.timeMillis, bytes: parsed.bytes,
                         status: parsed.status, path: parsed.path.slice(of: bytes),
-                        referrer: parsed.referrer.slice(of: bytes), userAgent: parsed.userAgent.slice(of: bytes),
-                        ordinal: ordinal))
-                ordinal += 1
+                        referrer: parsed.referrer.slice(of: bytes), userAgent: parsed.userAgent.slice(of: bytes)))
                 if store.pendingFragments >= 4096 { fragments += store.takeFragments() }
             }
         }

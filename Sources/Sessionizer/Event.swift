@@ -17,15 +17,12 @@ public struct Event {
     public var referrer: UnsafeRawBufferPointer
     /// User agent as logged.
     public var userAgent: UnsafeRawBufferPointer
-    /// Position of the event in the agent's input; breaks ties between events of the same instant.
-    public var ordinal: UInt64
 
     /// Creates an event.
     @inlinable
     public init(
         host: UnsafeRawBufferPointer, client: UnsafeRawBufferPointer, time: Int64, bytes: Int64, status: Int32,
-        path: UnsafeRawBufferPointer, referrer: UnsafeRawBufferPointer, userAgent: UnsafeRawBufferPointer,
-        ordinal: UInt64
+        path: UnsafeRawBufferPointer, referrer: UnsafeRawBufferPointer, userAgent: UnsafeRawBufferPointer
     ) {
         self.host = host
         self.client = client
@@ -35,6 +32,5 @@ public struct Event {
         self.path = path
         self.referrer = referrer
         self.userAgent = userAgent
-        self.ordinal = ordinal
     }
 }

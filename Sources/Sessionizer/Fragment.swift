@@ -30,8 +30,6 @@ public struct Fragment: Sendable, Equatable {
     public var bytes: Int64
     /// Number of responses with status ≥ 400.
     public var errorCount: Int64
-    /// Input ordinal of the first event: breaks ties between events logged in the same instant.
-    public var firstOrdinal: UInt64
     /// Why the fragment was emitted.
     public var cause: Cause
 
@@ -39,7 +37,7 @@ public struct Fragment: Sendable, Equatable {
     public init(
         host: some Collection<UInt8>, client: some Collection<UInt8>, start: Int64, end: Int64, eventCount: Int64,
         bytes: Int64, errorCount: Int64, landingPath: some Collection<UInt8>, referrer: some Collection<UInt8>,
-        userAgent: some Collection<UInt8>, firstOrdinal: UInt64, cause: Cause
+        userAgent: some Collection<UInt8>, cause: Cause
     ) {
         var text: [UInt8] = []
         text.reserveCapacity(host.count + client.count + landingPath.count + referrer.count + userAgent.count)
@@ -58,7 +56,6 @@ public struct Fragment: Sendable, Equatable {
         self.eventCount = eventCount
         self.bytes = bytes
         self.errorCount = errorCount
-        self.firstOrdinal = firstOrdinal
         self.cause = cause
     }
 
@@ -79,10 +76,26 @@ public struct Fragment: Sendable, Equatable {
             && text[0..<Int(clientEnd)].elementsEqual(other.text[0..<Int(other.clientEnd)])
     }
 
-    /// Whether `self` starts before `other`: by time, then input order. The earlier one names the
-    /// session's landing page, referrer and user agent.
+    /// Whether `self` starts before `other`: by time, then (for requests logged in the same instant) by
+    /// landing path, referrer and user agent, so that the choice depends on the events alone, never on
+    /// the order they arrived in. The earlier one names the session's landing page, referrer and agent.
     public func startsBefore(_ other: Fragment) -> Bool {
-        (start, firstOrdinal) < (other.start, other.firstOrdinal)
+        if start != other.start { return start < other.start }
+        return text.withUnsafeBytes { a in
+            other.text.withUnsafeBytes { b in
+                FirstEvent.precedes(
+                    (
+                        UnsafeRawBufferPointer(rebasing: a[Int(clientEnd)..<Int(pathEnd)]),
+                        UnsafeRawBufferPointer(rebasing: a[Int(pathEnd)..<Int(referrerEnd)]),
+                        UnsafeRawBufferPointer(rebasing: a[Int(referrerEnd)...])
+                    ),
+                    (
+                        UnsafeRawBufferPointer(rebasing: b[Int(other.clientEnd)..<Int(other.pathEnd)]),
+                        UnsafeRawBufferPointer(rebasing: b[Int(other.pathEnd)..<Int(other.referrerEnd)]),
+                        UnsafeRawBufferPointer(rebasing: b[Int(other.referrerEnd)...])
+                    ))
+            }
+        }
     }
 
     /// Folds `other` (same key, gap within the session gap) into `self`.

@@ -33,7 +33,6 @@ public struct WindowStore {
         /// ordered by it, and `end <= touchMax`, which lets closing stop at the first session that
         /// cannot be due.
         var touchMax: Int64
-        var firstOrdinal: UInt64
         var key: Int32
         var nextInKey: Int32
         var prev: Int32
@@ -156,9 +155,8 @@ public struct WindowStore {
         sessions[i].bytes += event.bytes
         if event.status >= 400 { sessions[i].errors += 1 }
         if t > sessions[i].end { sessions[i].end = t }
-        if t < sessions[i].start || (t == sessions[i].start && event.ordinal < sessions[i].firstOrdinal) {
+        if t < sessions[i].start || (t == sessions[i].start && precedesFirstEvent(event, of: i)) {
             sessions[i].start = t
-            sessions[i].firstOrdinal = event.ordinal
             attributeBytes -= sessions[i].attributes.capacity
             sessions[i].attributes.removeAll(keepingCapacity: true)
             sessions[i].attributes.append(contentsOf: event.path)
@@ -167,6 +165,21 @@ public struct WindowStore {
             sessions[i].pathLength = Int32(event.path.count)
             sessions[i].referrerLength = Int32(event.referrer.count)
             attributeBytes += sessions[i].attributes.capacity
+        }
+    }
+
+    /// Whether `event`, logged in the same instant as session `i`'s first event, comes before it.
+    func precedesFirstEvent(_ event: Event, of i: Int) -> Bool {
+        let pathEnd = Int(sessions[i].pathLength)
+        let referrerEnd = pathEnd + Int(sessions[i].referrerLength)
+        return sessions[i].attributes.withUnsafeBytes { stored in
+            FirstEvent.precedes(
+                (event.path, event.referrer, event.userAgent),
+                (
+                    UnsafeRawBufferPointer(rebasing: stored[0..<pathEnd]),
+                    UnsafeRawBufferPointer(rebasing: stored[pathEnd..<referrerEnd]),
+                    UnsafeRawBufferPointer(rebasing: stored[referrerEnd...])
+                ))
         }
     }
 
@@ -193,7 +206,7 @@ public struct WindowStore {
         attributeBytes += attributes.capacity
         let session = Session(
             start: event.time, end: event.time, count: 1, bytes: event.bytes, errors: event.status >= 400 ? 1 : 0,
-            touchMax: newestTime ?? event.time, firstOrdinal: event.ordinal, key: key, nextInKey: next, prev: -1,
+            touchMax: newestTime ?? event.time, key: key, nextInKey: next, prev: -1,
             next: -1, attributes: attributes, pathLength: Int32(event.path.count),
             referrerLength: Int32(event.referrer.count))
         if let free = freeSessions.popLast() {
@@ -277,7 +290,7 @@ public struct WindowStore {
                     bytes: session.bytes, errorCount: session.errors,
                     landingPath: session.attributes[0..<pathEnd],
                     referrer: session.attributes[pathEnd..<referrerEnd],
-                    userAgent: session.attributes[referrerEnd...], firstOrdinal: session.firstOrdinal, cause: cause))
+                    userAgent: session.attributes[referrerEnd...], cause: cause))
         }
         // Unlink from the key's list.
         var previous: Int32 = -1

@@ -24,23 +24,26 @@ struct SessionSemanticsTests {
 
     @Test func aLateEventBridgesTwoSessions() {
         // 0 and 500 are two sessions until 250 arrives, late, and joins them.
-        var ordinal: UInt64 = 0
-        let events = [e("1.1.1.1", 0), e("1.1.1.1", 500), e("1.1.1.1", 250)].map { ev -> TestEvent in
-            var ev = ev
-            ev.ordinal = ordinal
-            ordinal += 1
-            return ev
-        }
+        let events = [e("1.1.1.1", 0), e("1.1.1.1", 500), e("1.1.1.1", 250)]
         let rows = sessionize(events, configuration: SessionizerConfiguration(gapMillis: 300_000, latenessMillis: 3_600_000))
         #expect(rows == [Row(host: "a.example", client: "1.1.1.1", start: 0, end: 500_000, count: 3, bytes: 3, errors: 0, landingPath: "/")])
     }
 
     @Test func landingPageIsTheEarliestEventEvenWhenItArrivesLast() {
         let events = [
-            TestEvent(host: "a.example", client: "c", time: 10_000, path: "/second", ordinal: 0),
-            TestEvent(host: "a.example", client: "c", time: 5_000, path: "/first", ordinal: 1),
+            TestEvent(host: "a.example", client: "c", time: 10_000, path: "/second"),
+            TestEvent(host: "a.example", client: "c", time: 5_000, path: "/first"),
         ]
         #expect(sessionize(events, configuration: config).map(\.landingPath) == ["/first"])
+    }
+
+    @Test func sameInstantTiesAreDecidedByContentNotArrival() {
+        let a = TestEvent(host: "a.example", client: "c", time: 5_000, path: "/b.css")
+        let b = TestEvent(host: "a.example", client: "c", time: 5_000, path: "/a.html")
+        #expect(sessionize([a, b], configuration: config).map(\.landingPath) == ["/a.html"])
+        #expect(sessionize([b, a], configuration: config).map(\.landingPath) == ["/a.html"])
+        let evicting = SessionizerConfiguration(gapMillis: 300_000, latenessMillis: 0, memoryLimit: 0)
+        #expect(sessionize([a, b], configuration: evicting).map(\.landingPath) == ["/a.html"])
     }
 
     @Test func keysAreClientAndLowerCasedHost() {

@@ -30,13 +30,7 @@ struct SessionizerPropertyTests {
     func matchesReference(configurationIndex: Int) async {
         let configuration = Self.configurations[configurationIndex]
         await propertyCheck(count: 300, input: eventsGen, orderGen) { generated, order in
-            // Ordinals are positions in the generated list, so ties between events of the same instant
-            // resolve the same way whatever the arrival order.
-            let events = generated.enumerated().map { i, e -> TestEvent in
-                var e = e
-                e.ordinal = UInt64(i)
-                return e
-            }
+            let events = generated
             let shuffled = zip(events, order).sorted { $0.1 < $1.1 }.map(\.0)
             let expected = referenceSessions(events, gap: configuration.gapMillis)
             let actual = sessionize(shuffled, configuration: configuration)
@@ -48,11 +42,7 @@ struct SessionizerPropertyTests {
     /// the merger, must already hold exactly the reference sessions.
     @Test func storeAloneMergesExactly() async {
         await propertyCheck(count: 300, input: eventsGen, orderGen) { generated, order in
-            let events = generated.enumerated().map { i, e -> TestEvent in
-                var e = e
-                e.ordinal = UInt64(i)
-                return e
-            }
+            let events = generated
             let shuffled = zip(events, order).sorted { $0.1 < $1.1 }.map(\.0)
             var store = WindowStore(
                 configuration: SessionizerConfiguration(gapMillis: 300_000, latenessMillis: .max / 4, memoryLimit: .max))
@@ -66,11 +56,7 @@ struct SessionizerPropertyTests {
 
     @Test func resultDoesNotDependOnArrivalOrder() async {
         await propertyCheck(count: 200, input: eventsGen, orderGen, orderGen) { events, order1, order2 in
-            let numbered = events.enumerated().map { i, e -> TestEvent in
-                var e = e
-                e.ordinal = UInt64(i)
-                return e
-            }
+            let numbered = events
             let a = zip(numbered, order1).sorted { $0.1 < $1.1 }.map(\.0)
             let b = zip(numbered, order2).sorted { $0.1 < $1.1 }.map(\.0)
             let config = SessionizerConfiguration(gapMillis: 300_000, latenessMillis: 60_000)

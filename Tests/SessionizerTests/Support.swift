@@ -8,9 +8,8 @@ struct TestEvent: Sendable, CustomStringConvertible {
     var bytes: Int64 = 1
     var status: Int32 = 200
     var path: String = "/"
-    var ordinal: UInt64 = 0
 
-    var description: String { "\(host)|\(client)@\(time)#\(ordinal)" }
+    var description: String { "\(host)|\(client)@\(time)\(path)" }
 }
 
 /// A session as plain values: what the window store and the reference must agree on.
@@ -64,7 +63,7 @@ extension WindowStore {
                             add(
                                 Event(
                                     host: h, client: c, time: e.time, bytes: e.bytes, status: e.status, path: p,
-                                    referrer: r, userAgent: a, ordinal: e.ordinal))
+                                    referrer: r, userAgent: a))
                         }
                     }
                 }
@@ -93,7 +92,10 @@ func referenceSessions(_ events: [TestEvent], gap: Int64) -> [Row] {
     for e in events { byKey[e.host.lowercased() + "\u{0}" + e.client, default: []].append(e) }
     var rows: [Row] = []
     for (_, list) in byKey {
-        let sorted = list.sorted { ($0.time, $0.ordinal) < ($1.time, $1.ordinal) }
+        // Same instant: the bytewise smaller path is first (referrer and agent are the same in tests).
+        let sorted = list.sorted { a, b in
+            a.time != b.time ? a.time < b.time : Array(a.path.utf8).lexicographicallyPrecedes(Array(b.path.utf8))
+        }
         var current: Row? = nil
         for e in sorted {
             if var c = current, e.time - c.end <= gap {
