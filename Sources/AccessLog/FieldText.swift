@@ -1,10 +1,9 @@
-/// Turning logged field bytes into text, at the edge of the pipeline (once per session, never per line).
+/// Turning logged field bytes into display text: escapes undone, and the result made valid, printable
+/// UTF-8. Done once per session (for its first request), never per line.
 public enum FieldText {
-    /// Undoes the web servers' escapes: nginx and Apache `\xHH`, Apache `\"` and `\\`, and the
-    /// JSON-style `\"`/`\\` of nginx `escape=json`. A backslash before anything else is kept as written.
-    public static func unescape(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count)
+    /// Appends `bytes` with the web servers' escapes undone: nginx and Apache `\xHH`, Apache `\"` and
+    /// `\\` (also nginx `escape=json`). A backslash before anything else is kept as written.
+    public static func appendUnescaped(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
         var i = 0
         while i < bytes.count {
             let b = bytes[i]
@@ -26,6 +25,13 @@ public enum FieldText {
             out.append(b)
             i += 1
         }
+    }
+
+    /// `bytes` with escapes undone (see ``appendUnescaped(_:to:)``).
+    public static func unescape(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        appendUnescaped(bytes, to: &out)
         return out
     }
 
@@ -38,23 +44,23 @@ public enum FieldText {
         }
     }
 
-    /// Text for bytes that may not be UTF-8: valid UTF-8 is kept, while control characters and bytes
-    /// that are not valid UTF-8 are written `\xHH`, so that nothing is lost and the result is printable.
-    public static func printable(_ bytes: [UInt8]) -> String {
-        var out = String.UnicodeScalarView()
-        let hex = Array("0123456789ABCDEF".unicodeScalars)
+    static let hexDigits = Array("0123456789ABCDEF".utf8)
+
+    /// Appends `bytes` as printable UTF-8: valid UTF-8 is kept, while control characters and bytes that
+    /// are not valid UTF-8 are written `\xHH`, so that nothing is lost and the result is text.
+    public static func appendPrintable(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
         func escape(_ b: UInt8) {
-            out.append("\\")
-            out.append("x")
-            out.append(hex[Int(b >> 4)])
-            out.append(hex[Int(b & 15)])
+            out.append(UInt8(ascii: "\\"))
+            out.append(UInt8(ascii: "x"))
+            out.append(hexDigits[Int(b >> 4)])
+            out.append(hexDigits[Int(b & 15)])
         }
         var i = 0
         let n = bytes.count
         while i < n {
             let b = bytes[i]
             if b < 0x80 {
-                if b < 0x20 || b == 0x7F { escape(b) } else { out.append(Unicode.Scalar(b)) }
+                if b < 0x20 || b == 0x7F { escape(b) } else { out.append(b) }
                 i += 1
                 continue
             }
@@ -86,20 +92,45 @@ public enum FieldText {
                 }
             }
             let minimum: UInt32 = length == 2 ? 0x80 : length == 3 ? 0x800 : 0x10000
-            if valid, value >= minimum, let scalar = Unicode.Scalar(value), value >= 0xA0 {
-                out.append(scalar)
+            // Overlong forms, surrogates, values past U+10FFFF and C1 controls are not kept as text.
+            if valid, value >= minimum, value >= 0xA0, value <= 0x10FFFF, !(0xD800...0xDFFF).contains(value) {
+                for k in 0..<length { out.append(bytes[i + k]) }
                 i += length
             } else {
                 escape(b)
                 i += 1
             }
         }
-        return String(out)
     }
 
-    /// A field as display text: unescaped, then made printable. `-` (no value) gives an empty string.
-    public static func text(_ bytes: UnsafeRawBufferPointer) -> String {
-        if bytes.count == 1 && bytes[0] == UInt8(ascii: "-") { return "" }
-        return printable(unescape(bytes))
+    /// Text for bytes that may not be UTF-8 (see ``appendPrintable(_:to:)``).
+    public static func printable(_ bytes: [UInt8]) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        bytes.withUnsafeBytes { appendPrintable($0, to: &out) }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends a logged field as display text: unescaped, then made printable; `-` (no value) appends
+    /// nothing. `scratch` is working space, reused from call to call.
+    public static func appendDisplay(
+        _ raw: UnsafeRawBufferPointer, to out: inout [UInt8], scratch: inout [UInt8]
+    ) {
+        if raw.count == 1 && raw[0] == UInt8(ascii: "-") { return }
+        if !raw.contains(where: { $0 == UInt8(ascii: "\\") || $0 < 0x20 || $0 >= 0x7F }) {
+            out.append(contentsOf: raw)  // plain printable ASCII, the common case
+            return
+        }
+        scratch.removeAll(keepingCapacity: true)
+        appendUnescaped(raw, to: &scratch)
+        scratch.withUnsafeBytes { appendPrintable($0, to: &out) }
+    }
+
+    /// A logged field as display text (see ``appendDisplay(_:to:scratch:)``).
+    public static func text(_ raw: UnsafeRawBufferPointer) -> String {
+        var out: [UInt8] = []
+        var scratch: [UInt8] = []
+        appendDisplay(raw, to: &out, scratch: &scratch)
+        return String(decoding: out, as: UTF8.self)
     }
 }

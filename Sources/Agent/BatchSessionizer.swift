@@ -71,6 +71,9 @@ public struct BatchSessionizer {
         statistics.files += 1
         var reader = LineReader(source: file, maxLineLength: options.maxLineLength)
         var parsed = ParsedLine()
+        // Events are located by file and the offset just past their line: a fragment's id derives from
+        // its first event's location, so the same input gives the same ids.
+        let source = Origin.source(path == "-" ? "-" : Origin.absolute(path))
         let useForwardedFor = options.useForwardedFor
         let lineHasHost = options.format.plan.hasHost
         var failure: InputError? = nil
@@ -106,7 +109,8 @@ public struct BatchSessionizer {
                     Event(
                         host: host, client: client.slice(of: bytes), time: parsed.timeMillis, bytes: parsed.bytes,
                         status: parsed.status, path: parsed.path.slice(of: bytes),
-                        referrer: parsed.referrer.slice(of: bytes), userAgent: parsed.userAgent.slice(of: bytes)))
+                        referrer: parsed.referrer.slice(of: bytes), userAgent: parsed.userAgent.slice(of: bytes),
+                        origin: Origin.event(source: source, offset: reader.offset)))
                 if store.pendingFragments >= 4096 { fragments += store.takeFragments() }
             }
         }

@@ -20,20 +20,18 @@ public struct SessionRecord: Sendable, Equatable {
         "user_agent", "error_count",
     ]
 
-    /// Renders a fragment's logged bytes as text (escapes undone, invalid UTF-8 written `\xHH`).
+    /// The fragment's fields as text: host and client as logged made printable (bytes that are not
+    /// UTF-8 written `\xHH`); the first request's fields are display text already.
     public init(_ fragment: Fragment) {
-        func text(_ bytes: ArraySlice<UInt8>) -> String {
-            bytes.withUnsafeBytes { FieldText.text($0) }
-        }
-        host = text(fragment.host)
-        ip = text(fragment.client)
+        host = fragment.host.withUnsafeBytes { FieldText.printable(Array($0)) }
+        ip = fragment.client.withUnsafeBytes { FieldText.printable(Array($0)) }
         sessionStart = fragment.start
         sessionEnd = fragment.end
         eventCount = fragment.eventCount
         bytes = fragment.bytes
-        landingPath = text(fragment.landingPath)
-        referrer = text(fragment.referrer)
-        userAgent = text(fragment.userAgent)
+        landingPath = String(decoding: fragment.landingPath, as: UTF8.self)
+        referrer = String(decoding: fragment.referrer, as: UTF8.self)
+        userAgent = String(decoding: fragment.userAgent, as: UTF8.self)
         errorCount = fragment.errorCount
     }
 

@@ -17,12 +17,15 @@ public struct Event {
     public var referrer: UnsafeRawBufferPointer
     /// User agent as logged.
     public var userAgent: UnsafeRawBufferPointer
+    /// Where the event came from, as the caller numbers it (for example a hash of the source and the
+    /// line's byte offset). Fragments carry their first event's origin, for deterministic ids.
+    public var origin: UInt64
 
     /// Creates an event.
     @inlinable
     public init(
         host: UnsafeRawBufferPointer, client: UnsafeRawBufferPointer, time: Int64, bytes: Int64, status: Int32,
-        path: UnsafeRawBufferPointer, referrer: UnsafeRawBufferPointer, userAgent: UnsafeRawBufferPointer
+        path: UnsafeRawBufferPointer, referrer: UnsafeRawBufferPointer, userAgent: UnsafeRawBufferPointer, origin: UInt64 = 0
     ) {
         self.host = host
         self.client = client
@@ -32,5 +35,6 @@ public struct Event {
         self.path = path
         self.referrer = referrer
         self.userAgent = userAgent
+        self.origin = origin
     }
 }

@@ -1,7 +1,8 @@
 /// A session, or part of one, as one sessionizer saw it: the unit that is emitted, shipped and merged.
 ///
 /// Fragments of one key whose gap is at most the session gap belong to one session; ``FragmentMerger``
-/// (and, centrally, the database) joins them. Text fields hold the bytes as logged, escapes included.
+/// (and, centrally, the database) joins them. Host and client hold the bytes as logged; landing path,
+/// referrer and user agent hold display text (escapes undone, valid printable UTF-8).
 public struct Fragment: Sendable, Equatable {
     /// Why a fragment left the window store.
     public enum Cause: UInt8, Sendable {
@@ -30,6 +31,8 @@ public struct Fragment: Sendable, Equatable {
     public var bytes: Int64
     /// Number of responses with status ≥ 400.
     public var errorCount: Int64
+    /// Where the first event came from (``Event/origin``).
+    public var origin: UInt64
     /// Why the fragment was emitted.
     public var cause: Cause
 
@@ -37,7 +40,7 @@ public struct Fragment: Sendable, Equatable {
     public init(
         host: some Collection<UInt8>, client: some Collection<UInt8>, start: Int64, end: Int64, eventCount: Int64,
         bytes: Int64, errorCount: Int64, landingPath: some Collection<UInt8>, referrer: some Collection<UInt8>,
-        userAgent: some Collection<UInt8>, cause: Cause
+        userAgent: some Collection<UInt8>, origin: UInt64 = 0, cause: Cause
     ) {
         var text: [UInt8] = []
         text.reserveCapacity(host.count + client.count + landingPath.count + referrer.count + userAgent.count)
@@ -56,6 +59,7 @@ public struct Fragment: Sendable, Equatable {
         self.eventCount = eventCount
         self.bytes = bytes
         self.errorCount = errorCount
+        self.origin = origin
         self.cause = cause
     }
 
@@ -63,11 +67,11 @@ public struct Fragment: Sendable, Equatable {
     public var host: ArraySlice<UInt8> { text[0..<Int(hostEnd)] }
     /// Client address as written.
     public var client: ArraySlice<UInt8> { text[Int(hostEnd)..<Int(clientEnd)] }
-    /// Path of the first request, without query string, as logged.
+    /// Path of the first request, without query string, as display text.
     public var landingPath: ArraySlice<UInt8> { text[Int(clientEnd)..<Int(pathEnd)] }
-    /// Referrer of the first request, as logged.
+    /// Referrer of the first request (empty for `-`), as display text.
     public var referrer: ArraySlice<UInt8> { text[Int(pathEnd)..<Int(referrerEnd)] }
-    /// User agent of the first request, as logged.
+    /// User agent of the first request (empty for `-`), as display text.
     public var userAgent: ArraySlice<UInt8> { text[Int(referrerEnd)...] }
 
     /// Whether `self` and `other` are of the same (host, client) key.
@@ -101,7 +105,7 @@ public struct Fragment: Sendable, Equatable {
     /// Folds `other` (same key, gap within the session gap) into `self`.
     public mutating func absorb(_ other: Fragment) {
         if other.startsBefore(self) {
-            let keep = (end, eventCount, bytes, errorCount, cause)
+            let keep = (end, eventCount, bytes, errorCount, cause)  // `origin` follows the first event
             self = other
             end = max(end, keep.0)
             eventCount += keep.1

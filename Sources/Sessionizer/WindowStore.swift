@@ -1,3 +1,5 @@
+import AccessLog
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -37,7 +39,9 @@ public struct WindowStore {
         var nextInKey: Int32
         var prev: Int32
         var next: Int32
-        /// Landing path, referrer and user agent of the first event, back to back.
+        /// Where the first event came from (``Event/origin``).
+        var firstOrigin: UInt64
+        /// Landing path, referrer and user agent of the first event as display text, back to back.
         var attributes: [UInt8]
         var pathLength: Int32
         var referrerLength: Int32
@@ -67,6 +71,11 @@ public struct WindowStore {
     @usableFromInline var lruTail: Int32 = -1
 
     @usableFromInline var fragments: [Fragment] = []
+    /// The current event's landing path, referrer and user agent as display text (working space).
+    var rendered: [UInt8] = []
+    var renderedPathLength = 0
+    var renderedReferrerLength = 0
+    var renderScratch: [UInt8] = []
     @usableFromInline var attributeBytes = 0
 
     /// The newest event time seen (or the time given to ``advanceTime(to:)``), or `nil` before any.
@@ -155,31 +164,51 @@ public struct WindowStore {
         sessions[i].bytes += event.bytes
         if event.status >= 400 { sessions[i].errors += 1 }
         if t > sessions[i].end { sessions[i].end = t }
-        if t < sessions[i].start || (t == sessions[i].start && precedesFirstEvent(event, of: i)) {
+        guard t <= sessions[i].start else { return }
+        render(event)
+        if t < sessions[i].start || precedesFirstEvent(of: i) {
             sessions[i].start = t
+            sessions[i].firstOrigin = event.origin
             attributeBytes -= sessions[i].attributes.capacity
             sessions[i].attributes.removeAll(keepingCapacity: true)
-            sessions[i].attributes.append(contentsOf: event.path)
-            sessions[i].attributes.append(contentsOf: event.referrer)
-            sessions[i].attributes.append(contentsOf: event.userAgent)
-            sessions[i].pathLength = Int32(event.path.count)
-            sessions[i].referrerLength = Int32(event.referrer.count)
+            sessions[i].attributes.append(contentsOf: rendered)
+            sessions[i].pathLength = Int32(renderedPathLength)
+            sessions[i].referrerLength = Int32(renderedReferrerLength)
             attributeBytes += sessions[i].attributes.capacity
         }
     }
 
-    /// Whether `event`, logged in the same instant as session `i`'s first event, comes before it.
-    func precedesFirstEvent(_ event: Event, of i: Int) -> Bool {
+    /// Renders the event's landing path, referrer and user agent into `rendered`.
+    mutating func render(_ event: Event) {
+        rendered.removeAll(keepingCapacity: true)
+        FieldText.appendDisplay(event.path, to: &rendered, scratch: &renderScratch)
+        renderedPathLength = rendered.count
+        FieldText.appendDisplay(event.referrer, to: &rendered, scratch: &renderScratch)
+        renderedReferrerLength = rendered.count - renderedPathLength
+        FieldText.appendDisplay(event.userAgent, to: &rendered, scratch: &renderScratch)
+    }
+
+    /// Whether the event in `rendered`, logged in the same instant as session `i`'s first event, comes
+    /// before it.
+    func precedesFirstEvent(of i: Int) -> Bool {
         let pathEnd = Int(sessions[i].pathLength)
         let referrerEnd = pathEnd + Int(sessions[i].referrerLength)
+        let eventPathEnd = renderedPathLength
+        let eventReferrerEnd = renderedPathLength + renderedReferrerLength
         return sessions[i].attributes.withUnsafeBytes { stored in
+            rendered.withUnsafeBytes { event in
             FirstEvent.precedes(
-                (event.path, event.referrer, event.userAgent),
+                (
+                    UnsafeRawBufferPointer(rebasing: event[0..<eventPathEnd]),
+                    UnsafeRawBufferPointer(rebasing: event[eventPathEnd..<eventReferrerEnd]),
+                    UnsafeRawBufferPointer(rebasing: event[eventReferrerEnd...])
+                ),
                 (
                     UnsafeRawBufferPointer(rebasing: stored[0..<pathEnd]),
                     UnsafeRawBufferPointer(rebasing: stored[pathEnd..<referrerEnd]),
                     UnsafeRawBufferPointer(rebasing: stored[referrerEnd...])
                 ))
+            }
         }
     }
 
@@ -198,17 +227,14 @@ public struct WindowStore {
 
     @usableFromInline
     mutating func allocateSession(_ event: Event, key: Int32, next: Int32) -> Int32 {
-        var attributes: [UInt8] = []
-        attributes.reserveCapacity(event.path.count + event.referrer.count + event.userAgent.count)
-        attributes.append(contentsOf: event.path)
-        attributes.append(contentsOf: event.referrer)
-        attributes.append(contentsOf: event.userAgent)
+        render(event)
+        let attributes = rendered  // one copy, of exactly the rendered size
         attributeBytes += attributes.capacity
         let session = Session(
             start: event.time, end: event.time, count: 1, bytes: event.bytes, errors: event.status >= 400 ? 1 : 0,
             touchMax: newestTime ?? event.time, key: key, nextInKey: next, prev: -1,
-            next: -1, attributes: attributes, pathLength: Int32(event.path.count),
-            referrerLength: Int32(event.referrer.count))
+            next: -1, firstOrigin: event.origin, attributes: attributes, pathLength: Int32(renderedPathLength),
+            referrerLength: Int32(renderedReferrerLength))
         if let free = freeSessions.popLast() {
             sessions[Int(free)] = session
             return free
@@ -290,7 +316,7 @@ public struct WindowStore {
                     bytes: session.bytes, errorCount: session.errors,
                     landingPath: session.attributes[0..<pathEnd],
                     referrer: session.attributes[pathEnd..<referrerEnd],
-                    userAgent: session.attributes[referrerEnd...], cause: cause))
+                    userAgent: session.attributes[referrerEnd...], origin: session.firstOrigin, cause: cause))
         }
         // Unlink from the key's list.
         var previous: Int32 = -1
