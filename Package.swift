@@ -2,7 +2,8 @@
 import PackageDescription
 
 // Modules follow the pipeline, arrows one way:
-// AccessLog (pure) → Sessionizer (pure) → Tailing (files, zlib) → Agent (wiring) → sessiontail (CLI).
+// AccessLog (pure) → Sessionizer (pure) → Tailing (files, zlib) / PostgresSink (libpq) → Agent (wiring)
+// → sessiontail (CLI).
 let package = Package(
     name: "sessiontail",
     platforms: [.macOS(.v15)],
@@ -34,8 +35,12 @@ let package = Package(
             dependencies: ["CZlib"]
         ),
         .target(
+            name: "PostgresSink",
+            dependencies: ["CLibPQ", "Sessionizer", "AccessLog"]
+        ),
+        .target(
             name: "Agent",
-            dependencies: ["AccessLog", "Sessionizer", "Tailing"]
+            dependencies: ["AccessLog", "Sessionizer", "Tailing", "PostgresSink"]
         ),
         .executableTarget(
             name: "sessiontail",
@@ -66,6 +71,10 @@ let package = Package(
         .testTarget(
             name: "TailingTests",
             dependencies: ["Tailing"]
+        ),
+        .testTarget(
+            name: "PostgresSinkTests",
+            dependencies: ["PostgresSink", "Sessionizer"]
         ),
         .testTarget(
             name: "CLITests",

@@ -53,13 +53,13 @@ public struct SessionRecord: Sendable, Equatable {
             + "\"user_agent\":\(SessionRecord.jsonString(userAgent)),\"error_count\":\(errorCount)}"
     }
 
-    static func csvField(_ s: String) -> String {
+    public static func csvField(_ s: String) -> String {
         guard s.utf8.contains(where: { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 10 || $0 == 13 })
         else { return s }
         return "\"" + s.replacingAll("\"", with: "\"\"") + "\""
     }
 
-    static func jsonString(_ s: String) -> String {
+    public static func jsonString(_ s: String) -> String {
         var out = "\""
         for scalar in s.unicodeScalars {
             switch scalar {

@@ -1,6 +1,7 @@
 import AccessLog
 import Agent
 import ArgumentParser
+import PostgresSink
 import Sessionizer
 import Tailing
 
@@ -13,7 +14,9 @@ struct SessionizeCommand: ParsableCommand {
         commandName: "sessionize",
         abstract: "Read access logs to their end and print their sessions.",
         discussion: """
-            Files may be plain or gzip; '-' reads standard input. The files of a rotated set given together \
+            Files may be plain or gzip; '-' reads standard input. With --output postgres the sessions are \
+            merged into the sessions table (see 'sessiontail report'); shipping the same files again changes \
+            nothing. The files of a rotated set given together \
             (access.log.2.gz access.log.1 access.log) are read oldest first. Sessions are printed sorted by \
             host, ip and session_start; counts of lines, events, malformed lines by reason, and sessions go to \
             standard error. Malformed lines do not make the exit status non-zero.
@@ -21,7 +24,7 @@ struct SessionizeCommand: ParsableCommand {
     )
 
     enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-        case csv, jsonl
+        case csv, jsonl, postgres
     }
 
     enum ClientIP: String, ExpressibleByArgument, CaseIterable {
@@ -47,8 +50,20 @@ struct SessionizeCommand: ParsableCommand {
     @Option(name: .customLong("client-ip"), help: "Key sessions by remote_addr or by the first x_forwarded_for address.")
     var clientIP: ClientIP = .remoteAddr
 
-    @Option(help: "Output: csv or jsonl.")
+    @Option(help: "Output: csv, jsonl or postgres.")
     var output: OutputFormat = .csv
+
+    @Option(help: "PostgreSQL conninfo string or URI (default: libpq's PG* environment).")
+    var postgres: String = ""
+
+    @Option(help: "Sessions table.")
+    var table: String = "sessions"
+
+    @Option(name: .customLong("agent-id"), help: "Name this shipper (default: the host name).")
+    var agentID: String = AgentIdentity.defaultID
+
+    @Option(name: .customLong("batch-size"), help: "Sessions per PostgreSQL transaction.")
+    var batchSize: Int = 10_000
 
     @Option(name: .customLong("max-line-length"), help: "Longer lines are skipped and counted as too_long (e.g. 64KiB).")
     var maxLineLength: String = "64KiB"
@@ -109,6 +124,12 @@ struct SessionizeCommand: ParsableCommand {
             }
         }
         let sessions = batch.finish()
+        for sample in batch.statistics.samples { printError("sessiontail: malformed line \(sample)") }
+        printError("sessiontail: \(batch.statistics.summary)")
+        if output == .postgres {
+            try shipToPostgres(sessions, gapMillis: gapMillis)
+            return
+        }
         var out = OutputStream()
         do {
             if output == .csv { try out.write(SessionRecord.columns.joined(separator: ",") + "\n") }
@@ -121,8 +142,27 @@ struct SessionizeCommand: ParsableCommand {
             printError("sessiontail: \(error)")
             throw ExitCode(1)
         }
-        for sample in batch.statistics.samples { printError("sessiontail: malformed line \(sample)") }
-        printError("sessiontail: \(batch.statistics.summary)")
+    }
+
+    func shipToPostgres(_ sessions: [Fragment], gapMillis: Int64) throws {
+        let sessionTable: SessionTable
+        do {
+            sessionTable = try SessionTable(table)
+        } catch {
+            throw ValidationError(error.description)
+        }
+        guard !agentID.isEmpty else { throw ValidationError("--agent-id must not be empty.") }
+        do {
+            let outcome = try BatchShipping.ship(
+                sessions, conninfo: postgres, table: sessionTable, gapMillis: gapMillis, agentID: agentID,
+                batchSize: batchSize, log: { printError("sessiontail: \($0)") })
+            printError(
+                "sessiontail: shipped \(sessions.count) sessions to \(sessionTable) as \(agentID): \(outcome.applied) new, \(sessions.count - outcome.applied) already there; \(outcome.batches) transactions, \(outcome.retries) retries"
+            )
+        } catch {
+            printError("sessiontail: \(error)")
+            throw ExitCode(2)
+        }
     }
 }
 

@@ -1,0 +1,186 @@
+import Sessionizer
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Ships fragments into the sessions table, merging them with the sessions already there.
+///
+/// One batch is one transaction: `COPY` into a temporary staging table, then set-based statements
+/// that (a) record each fragment id in the ledger and keep only those not applied before, so that a
+/// batch shipped twice changes nothing, (b) lock the batch's (host, ip) keys in a fixed order, so that
+/// agents shipping the same keys at once serialise instead of losing or double-counting, and (c) pull
+/// out the sessions within the gap of a new fragment and put back the merged sessions (a fragment
+/// may bridge two). Any failure rolls the whole batch back; it is sent again whole.
+///
+/// Blocking, one connection: use from one thread.
+public final class FragmentShipper {
+    public let table: SessionTable
+    public let gapMillis: Int64
+    public let agentID: String
+    private let conninfo: String
+    private var connection: PostgresConnection? = nil
+    private var rows: FragmentRows
+    private var backoff = Backoff()
+    /// Where progress and problems are reported (one line each).
+    private let log: (String) -> Void
+
+    /// Fragments applied (new to the database) and batches committed since creation.
+    public private(set) var appliedFragments = 0
+    public private(set) var shippedBatches = 0
+    /// Failed attempts since creation.
+    public private(set) var retries = 0
+
+    public init(
+        conninfo: String, table: SessionTable, gapMillis: Int64, agentID: String,
+        backoff: Backoff = Backoff(), log: @escaping (String) -> Void
+    ) {
+        self.conninfo = conninfo
+        self.table = table
+        self.gapMillis = gapMillis
+        self.agentID = agentID
+        self.rows = FragmentRows(agentID: agentID)
+        self.backoff = backoff
+        self.log = log
+    }
+
+    /// Connects (if not connected), prepares the schema and the session's staging tables.
+    public func connect() throws(PostgresError) -> PostgresConnection {
+        if let connection, connection.isUsable { return connection }
+        connection = nil
+        let fresh = try PostgresConnection(conninfo: conninfo)
+        try Schema.prepare(fresh, table: table, gapMillis: gapMillis)
+        try fresh.execute(
+            """
+            CREATE TEMP TABLE IF NOT EXISTS sessiontail_staging (
+                fragment_id uuid, agent_id text, host text, ip text, client inet, start_ms bigint, end_ms bigint,
+                event_count bigint, bytes bigint, error_count bigint, landing_path text, referrer text,
+                user_agent text
+            );
+            CREATE TEMP TABLE IF NOT EXISTS sessiontail_new (LIKE sessiontail_staging);
+            """)
+        connection = fresh
+        return fresh
+    }
+
+    /// Ships one batch in one transaction, once. Returns the number of fragments that were new.
+    /// On failure the connection is dropped and nothing of the batch is applied.
+    @discardableResult
+    public func shipOnce(_ fragments: some Sequence<Fragment>) throws(PostgresError) -> Int {
+        rows.removeAll()
+        for fragment in fragments { rows.append(fragment) }
+        if rows.count == 0 { return 0 }
+        let connection = try connect()
+        do {
+            try connection.execute("BEGIN; TRUNCATE sessiontail_staging; TRUNCATE sessiontail_new")
+            try connection.copy(
+                "COPY sessiontail_staging (\(FragmentRows.columns)) FROM STDIN", data: rows.data)
+            let result = try connection.execute(applyStatements)
+            let applied = Int(result.rows.first?.first.flatMap { $0 } ?? "0") ?? 0
+            try connection.execute("COMMIT")
+            appliedFragments += applied
+            shippedBatches += 1
+            return applied
+        } catch {
+            _ = try? connection.execute("ROLLBACK")
+            self.connection = nil
+            throw error
+        }
+    }
+
+    /// Ships one batch, retrying transient failures forever with backoff and full jitter. A permanent
+    /// failure is reported and, unless `retryPermanent`, thrown; with it, retried slowly. Nothing is
+    /// dropped: the batch is only let go once committed.
+    @discardableResult
+    public func ship(_ fragments: [Fragment], retryPermanent: Bool = false) throws(PostgresError) -> Int {
+        while true {
+            do {
+                let applied = try shipOnce(fragments)
+                backoff.reset()
+                return applied
+            } catch {
+                retries += 1
+                if error.kind == .permanent && !retryPermanent { throw error }
+                let delay = backoff.nextDelay(after: error.kind, random: Double.random(in: 0..<1))
+                log(
+                    "cannot ship \(fragments.count) fragments to \(table) (attempt \(backoff.failures)): \(error); retrying in \(String(format1: delay)) s"
+                )
+                FragmentShipper.sleep(seconds: delay)
+            }
+        }
+    }
+
+    static func sleep(seconds: Double) {
+        var request = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - Double(Int(seconds))) * 1e9))
+        var remaining = timespec()
+        while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }
+    }
+
+    /// The statements after the COPY. Only the gap (an integer) and the validated table names are
+    /// written into the SQL; every value arrives through COPY.
+    private var applyStatements: String {
+        let gap = "(\(gapMillis) * interval '1 millisecond')"
+        let t = table.quoted
+        let order = #"session_start, COALESCE(landing_path, '') COLLATE "C", COALESCE(referrer, '') COLLATE "C", COALESCE(user_agent, '') COLLATE "C""#
+        return """
+            WITH fresh AS (
+                INSERT INTO \(table.appliedQuoted) (fragment_id, agent_id)
+                SELECT DISTINCT fragment_id, agent_id FROM sessiontail_staging
+                ON CONFLICT (fragment_id) DO NOTHING
+                RETURNING fragment_id
+            )
+            INSERT INTO sessiontail_new
+            SELECT DISTINCT ON (s.fragment_id) s.* FROM sessiontail_staging s JOIN fresh USING (fragment_id);
+
+            SELECT count(*) FROM (
+                SELECT pg_advisory_xact_lock(k) FROM (
+                    SELECT DISTINCT hashtextextended(host || E'\\t' || ip, 7413) AS k FROM sessiontail_new ORDER BY k
+                ) keys
+            ) locked;
+
+            WITH gone AS (
+                DELETE FROM \(t) s USING sessiontail_new f
+                WHERE s.host = f.host AND s.ip = f.ip
+                  AND s.session_end >= timestamptz 'epoch' + f.start_ms * interval '1 millisecond' - \(gap)
+                  AND s.session_start <= timestamptz 'epoch' + f.end_ms * interval '1 millisecond' + \(gap)
+                RETURNING s.host, s.ip, s.session_start, s.session_end, s.event_count, s.bytes, s.error_count,
+                          s.landing_path, s.referrer, s.user_agent, s.client
+            ), pieces AS (
+                SELECT * FROM gone
+                UNION ALL
+                SELECT host, ip, timestamptz 'epoch' + start_ms * interval '1 millisecond',
+                       timestamptz 'epoch' + end_ms * interval '1 millisecond', event_count, bytes, error_count,
+                       landing_path, referrer, user_agent, client
+                FROM sessiontail_new
+            ), marked AS (
+                SELECT *, CASE WHEN session_start <= max(session_end) OVER before + \(gap) THEN 0 ELSE 1 END AS opens
+                FROM pieces
+                WINDOW before AS (PARTITION BY host, ip ORDER BY session_start, session_end
+                                  ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+            ), grouped AS (
+                SELECT *, sum(opens) OVER (PARTITION BY host, ip ORDER BY session_start, session_end
+                                           ROWS UNBOUNDED PRECEDING) AS island
+                FROM marked
+            )
+            INSERT INTO \(t) (host, ip, session_start, session_end, event_count, bytes, landing_path, referrer,
+                              user_agent, error_count, client)
+            SELECT host, ip, min(session_start), max(session_end), sum(event_count), sum(bytes),
+                   (array_agg(landing_path ORDER BY \(order)))[1],
+                   (array_agg(referrer ORDER BY \(order)))[1],
+                   (array_agg(user_agent ORDER BY \(order)))[1],
+                   sum(error_count), (array_agg(client))[1]
+            FROM grouped
+            GROUP BY host, ip, island;
+
+            SELECT count(*) FROM sessiontail_new;
+            """
+    }
+}
+
+extension String {
+    /// A number with one decimal.
+    init(format1 value: Double) {
+        let tenths = Int((value * 10).rounded())
+        self = "\(tenths / 10).\(tenths % 10)"
+    }
+}

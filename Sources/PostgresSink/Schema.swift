@@ -1,0 +1,86 @@
+/// The agent's schema in PostgreSQL: created and migrated by the agent itself, versioned in
+/// `sessiontail_schema`, one row per sessions table.
+public enum Schema {
+    /// The schema version this binary writes.
+    public static let version = 1
+
+    /// Creates or checks the schema of `table` under a lock, so that agents starting together do not
+    /// race. Refuses a schema newer than this binary, and a table that merges with another gap.
+    public static func prepare(
+        _ connection: PostgresConnection, table: SessionTable, gapMillis: Int64
+    ) throws(PostgresError) {
+        try connection.execute("BEGIN")
+        do throws(PostgresError) {
+            try connection.execute("SELECT pg_advisory_xact_lock(7413, hashtext($1))", parameters: [table.name])
+            try connection.execute(
+                """
+                CREATE TABLE IF NOT EXISTS sessiontail_schema (
+                    table_name text PRIMARY KEY,
+                    version integer NOT NULL,
+                    gap_ms bigint NOT NULL,
+                    created_at timestamptz NOT NULL DEFAULT now(),
+                    migrated_at timestamptz NOT NULL DEFAULT now()
+                )
+                """)
+            let found = try connection.execute(
+                "SELECT version, gap_ms FROM sessiontail_schema WHERE table_name = $1", parameters: [table.name])
+            if let row = found.rows.first {
+                let existing = Int(row[0] ?? "") ?? 0
+                let gap = Int64(row[1] ?? "") ?? 0
+                if existing > version {
+                    throw PostgresError(
+                        kind: .permanent, sqlState: nil,
+                        message:
+                            "The table \(table) has schema version \(existing), newer than this sessiontail knows (\(version)). Upgrade sessiontail on this host."
+                    )
+                }
+                if gap != gapMillis {
+                    throw PostgresError(
+                        kind: .permanent, sqlState: nil,
+                        message:
+                            "The table \(table) merges sessions with a gap of \(gap / 1000) s, but this agent is configured with \(gapMillis / 1000) s. Use the same gap on every agent, or another table."
+                    )
+                }
+                // Migrations from older versions go here, one step at a time.
+            } else {
+                try connection.execute(createStatements(table))
+                try connection.execute(
+                    "INSERT INTO sessiontail_schema (table_name, version, gap_ms) VALUES ($1, $2, $3)",
+                    parameters: [table.name, String(version), String(gapMillis)])
+            }
+            try connection.execute("COMMIT")
+        } catch {
+            _ = try? connection.execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// Version 1: the sessions table (the columns the seed's queries read, plus the session's first
+    /// request and an `inet` copy of the client), its indexes, and the ledger of applied fragments.
+    static func createStatements(_ table: SessionTable) -> String {
+        """
+        CREATE TABLE \(table.quoted) (
+            host text NOT NULL,
+            ip text NOT NULL,
+            session_start timestamptz NOT NULL,
+            session_end timestamptz NOT NULL,
+            event_count bigint NOT NULL,
+            bytes bigint NOT NULL,
+            landing_path text,
+            referrer text,
+            user_agent text,
+            error_count bigint NOT NULL,
+            client inet,
+            CHECK (session_end >= session_start)
+        );
+        COMMENT ON TABLE \(table.quoted) IS 'Visitor sessions per (ip, host), merged across agents by sessiontail';
+        CREATE INDEX "\(table.bareName)_host_start" ON \(table.quoted) (host, session_start);
+        CREATE INDEX "\(table.bareName)_key_end" ON \(table.quoted) (host, ip, session_end);
+        CREATE TABLE \(table.appliedQuoted) (
+            fragment_id uuid PRIMARY KEY,
+            agent_id text NOT NULL,
+            applied_at timestamptz NOT NULL DEFAULT now()
+        );
+        """
+    }
+}
