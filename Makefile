@@ -19,10 +19,13 @@ release: deps
 demo: release
 	@scripts/demo.sh
 
-## The whole suite (unit, property, CLI and real-log tests).
+## The whole suite (unit, property, CLI, real-log and PostgreSQL tests) against a throwaway
+## PostgreSQL cluster that pg_virtualenv creates and removes.
 test: deps
 	swift build --build-tests
-	swift test --skip-build
+	pg_virtualenv swift test --skip-build --skip Restart
+	@# Tests that restart PostgreSQL get a cluster of their own.
+	pg_virtualenv swift test --skip-build --filter Restart
 
 ## Throughput, gzip and memory figures against SPEC §8 targets (prints figures; never fails on a miss).
 bench: deps

@@ -11,9 +11,9 @@
 // Only the standard library and Glibc: it must write well over a million lines per second.
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 // MARK: - Random numbers

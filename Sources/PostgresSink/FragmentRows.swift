@@ -27,7 +27,7 @@ public struct FragmentRows {
         "fragment_id, agent_id, host, ip, client, start_ms, end_ms, event_count, bytes, error_count, landing_path, referrer, user_agent"
 
     /// The id of `fragment` when shipped by this agent: a UUID (version 8) derived from the agent id,
-    /// the fragment's first event's origin, and its extent, so that shipping the same fragment again is
+    /// the key, the fragment's first event's origin, and its extent, so that shipping the same fragment again is
     /// recognised and two agents never collide.
     public func id(of fragment: Fragment) -> String {
         let material = [fragment.origin, UInt64(bitPattern: fragment.end), UInt64(bitPattern: fragment.eventCount)]
@@ -37,8 +37,13 @@ public struct FragmentRows {
             high = FragmentRows.mix(high ^ value)
             low = FragmentRows.mix(low &+ value &* 0x9E37_79B9_7F4A_7C15)
         }
-        // Agent ids of any length feed both halves.
+        // The agent id and the key feed the low half: ids of different keys differ even if an origin
+        // were reused.
         for b in agentID { low = FragmentRows.mix(low ^ UInt64(b)) }
+        low = FragmentRows.mix(low ^ 0xFF)
+        for b in fragment.host { low = FragmentRows.mix(low ^ UInt64(b)) }
+        low = FragmentRows.mix(low ^ 0xFF)
+        for b in fragment.client { low = FragmentRows.mix(low ^ UInt64(b)) }
         high = (high & ~0xF000) | 0x8000  // version 8
         low = (low & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000  // RFC 4122 variant
         let hex = Array("0123456789abcdef".utf8)

@@ -22,8 +22,8 @@ public final class PostgresConnection {
         }
         self.connection = connection
         guard PQstatus(connection) == CONNECTION_OK else {
+            // Every stored property is set, so `deinit` runs and calls `PQfinish`.
             let message = PostgresConnection.clean(PQerrorMessage(connection))
-            PQfinish(connection)
             // Failures to authenticate or find the database need an operator; anything else (refused,
             // starting up, shutting down, unreachable) passes.
             let lowered = message.lowercased()

@@ -11,7 +11,8 @@ public enum Schema {
     ) throws(PostgresError) {
         try connection.execute("BEGIN")
         do throws(PostgresError) {
-            try connection.execute("SELECT pg_advisory_xact_lock(7413, hashtext($1))", parameters: [table.name])
+            // One lock for all schema work: agents starting together create `sessiontail_schema` once.
+            try connection.execute("SELECT pg_advisory_xact_lock(7413, 0)")
             try connection.execute(
                 """
                 CREATE TABLE IF NOT EXISTS sessiontail_schema (

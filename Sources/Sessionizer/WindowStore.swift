@@ -309,15 +309,17 @@ public struct WindowStore {
         let host = hosts.names[Int(keyHost[Int(key)])]
         let pathEnd = Int(session.pathLength)
         let referrerEnd = pathEnd + Int(session.referrerLength)
-        withClient(key) { client in
-            fragments.append(
+        // Build the fragment inside the closure and append outside it: appending inside would make the
+        // closure capture (and copy) the whole store.
+        let fragment = withClient(key) { client in
                 Fragment(
                     host: host, client: client, start: session.start, end: session.end, eventCount: session.count,
                     bytes: session.bytes, errorCount: session.errors,
                     landingPath: session.attributes[0..<pathEnd],
                     referrer: session.attributes[pathEnd..<referrerEnd],
-                    userAgent: session.attributes[referrerEnd...], origin: session.firstOrigin, cause: cause))
+                    userAgent: session.attributes[referrerEnd...], origin: session.firstOrigin, cause: cause)
         }
+        fragments.append(fragment)
         // Unlink from the key's list.
         var previous: Int32 = -1
         var cursor = keyHead[Int(key)]

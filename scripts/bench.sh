@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# make bench: throughput, gzip and memory figures against the targets of SPEC §8.
+#
+# Builds release, generates (once) synthetic logs into bench-data/, then prints for each format:
+# parse speed on one core (parsebench), batch `sessiontail sessionize` end to end on the plain and the
+# gzip file with peak RSS, and the gzip run against `zcat`. Figures are printed beside their targets
+# with PASS/MISS; a miss does not fail the run (exit 0 unless something errors).
+#
+# Environment:
+#   BENCH_LINES       lines per generated log (default 10000000)
+#   BENCH_SEED        loggen seed (default 1)
+#   BENCH_FORMATS     formats to run (default "combined vhost_combined")
+#   SWIFT_BUILD_ARGS  extra arguments for every `swift build`, e.g. "--scratch-path .build-bench"
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+lines=${BENCH_LINES:-10000000}
+seed=${BENCH_SEED:-1}
+read -r -a formats <<<"${BENCH_FORMATS:-combined vhost_combined}"
+read -r -a build_args <<<"${SWIFT_BUILD_ARGS:-}"
+data=bench-data
+host=bench.example
+
+[[ $lines =~ ^[1-9][0-9]*$ ]] || { echo "bench: BENCH_LINES must be a positive integer" >&2; exit 2; }
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# awk does the arithmetic: bash has no floating point.
+calc() { awk "BEGIN { printf \"%s\", $1 }"; }
+verdict() { # value op target
+    if awk -v v="$1" -v t="$3" "BEGIN { exit !(v $2 t) }"; then echo PASS; else echo MISS; fi
+}
+now_ns() { date +%s%N; }
+
+echo "== Building (release)"
+swift build -c release "${build_args[@]}"
+bin=$(swift build -c release "${build_args[@]}" --show-bin-path)
+for tool in sessiontail loggen parsebench; do
+    [[ -x $bin/$tool ]] || { echo "bench: $bin/$tool was not built" >&2; exit 1; }
+done
+
+if [[ ! -x /usr/bin/time ]]; then
+    echo "== Installing GNU time (for /usr/bin/time -v)"
+    sudo=()
+    [[ $(id -u) -eq 0 ]] || sudo=(sudo)
+    export DEBIAN_FRONTEND=noninteractive
+    "${sudo[@]}" apt-get install -y -qq time >/dev/null 2>&1 \
+        || { "${sudo[@]}" apt-get update -qq && "${sudo[@]}" apt-get install -y -qq time; }
+fi
+
+# Generate once: a .meta file names the generator version and arguments and records the sizes; it is
+# written last, so an interrupted run regenerates.
+echo "== Test data ($lines lines per format, seed $seed)"
+mkdir -p "$data"
+for format in "${formats[@]}"; do
+    file=$data/$format-$lines.log
+    want="$("$bin/loggen" --version) format=$format lines=$lines seed=$seed"
+    if [[ -f $file && -f $file.gz && -f $file.meta ]] \
+        && [[ $(sed -n 1p "$file.meta") == "$want" ]] \
+        && [[ $(sed -n 2p "$file.meta") == "$(stat -c %s "$file") $(stat -c %s "$file.gz")" ]]; then
+        echo "  $file: present"
+        continue
+    fi
+    rm -f "$file" "$file.gz" "$file.meta"
+    start=$(now_ns)
+    "$bin/loggen" --format "$format" --lines "$lines" --seed "$seed" >"$file.tmp"
+    mv "$file.tmp" "$file"
+    mid=$(now_ns)
+    gzip -k -6 -f "$file"
+    end=$(now_ns)
+    printf '%s\n%s %s\n' "$want" "$(stat -c %s "$file")" "$(stat -c %s "$file.gz")" >"$file.meta"
+    echo "  $file: $(calc "$(stat -c %s "$file") / 1048576" | xargs printf '%.0f') MiB" \
+        "generated in $(calc "($mid - $start) / 1e9" | xargs printf '%.1f') s," \
+        "gzip -6 in $(calc "($end - $mid) / 1e9" | xargs printf '%.1f') s"
+done
+
+# run_timed NAME CMD…: runs CMD with stdout to /dev/null under /usr/bin/time -v; sets `seconds`
+# (wall clock) and `rss_kib` (peak RSS), keeps its stderr in $tmp/NAME.err.
+run_timed() {
+    local name=$1
+    shift
+    local start end status=0
+    start=$(now_ns)
+    /usr/bin/time -v -o "$tmp/$name.time" "$@" >/dev/null 2>"$tmp/$name.err" || status=$?
+    end=$(now_ns)
+    if ((status != 0)); then
+        echo "bench: '$*' failed (exit $status):" >&2
+        tail -n 20 "$tmp/$name.err" >&2
+        exit 1
+    fi
+    seconds=$(calc "($end - $start) / 1e9")
+    rss_kib=$(awk -F': *' '/Maximum resident set size/ { print $2 }' "$tmp/$name.time")
+}
+
+results=()
+row() { # format measure value target verdict
+    results+=("$(printf '%-15s %-34s %18s   %-16s %s' "$@")")
+    printf '  %-34s %18s   %-16s %s\n' "$2" "$3" "$4" "$5"
+}
+
+for format in "${formats[@]}"; do
+    file=$data/$format-$lines.log
+    echo
+    echo "== $format: $file"
+
+    # Parse alone, one core.
+    "$bin/parsebench" --format "$format" --repeat 3 "$file" >"$tmp/parse.out"
+    grep -v '^RESULT ' "$tmp/parse.out" | sed 's/^/  /'
+    result=$(grep '^RESULT ' "$tmp/parse.out")
+    field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$result"; }
+    lps=$(field lines_per_s)
+    mbps=$(field mb_per_s)
+    malformed=$(field malformed)
+    malformed_share=$(calc "100 * $malformed / $lines")
+
+    # Batch end to end, plain file.
+    cat "$file" >/dev/null # into the page cache
+    run_timed plain "$bin/sessiontail" sessionize --format "$format" --host "$host" --output csv "$file"
+    plain_seconds=$seconds
+    plain_rss=$rss_kib
+    grep -v '^sessiontail: malformed line' "$tmp/plain.err" | sed 's/^sessiontail: /  sessiontail: /'
+
+    # The same on the .gz, and zcat on it for comparison.
+    cat "$file.gz" >/dev/null
+    run_timed zcat zcat "$file.gz"
+    zcat_seconds=$seconds
+    run_timed gz "$bin/sessiontail" sessionize --format "$format" --host "$host" --output csv "$file.gz"
+    gz_seconds=$seconds
+    gz_rss=$rss_kib
+
+    echo
+    e2e=$(calc "$lines / $plain_seconds")
+    gz_lps=$(calc "$lines / $gz_seconds")
+    ratio=$(calc "$zcat_seconds / $gz_seconds")
+    row "$format" "parse, one core (lines/s)" "$(calc "$lps / 1e6" | xargs printf '%.2f M')" "≥ 4 M" \
+        "$(verdict "$lps" '>=' 4000000)"
+    row "$format" "parse, one core (MB/s)" "$(printf '%.0f MB/s' "$mbps")" "≈ 800 MB/s" \
+        "$(verdict "$mbps" '>=' 800)"
+    row "$format" "malformed lines" "$(printf '%d (%.3f %%)' "$malformed" "$malformed_share")" "≈ 0.1 %" \
+        "$(verdict "$malformed_share" '<=' 0.15)"
+    row "$format" "sessionize end to end (lines/s)" \
+        "$(calc "$e2e / 1e6" | xargs printf '%.2f M') ($(printf '%.2f' "$plain_seconds") s)" "≥ 2 M" \
+        "$(verdict "$e2e" '>=' 2000000)"
+    row "$format" "peak RSS, plain" "$(calc "$plain_rss / 1024" | xargs printf '%.1f MiB')" "≤ 64 MiB" \
+        "$(verdict "$plain_rss" '<=' 65536)"
+    row "$format" "sessionize .gz (lines/s)" \
+        "$(calc "$gz_lps / 1e6" | xargs printf '%.2f M') ($(printf '%.2f' "$gz_seconds") s)" "" ""
+    row "$format" "gz: zcat time / sessiontail time" \
+        "$(printf '%.2f× (zcat %.2f s)' "$ratio" "$zcat_seconds")" "≥ 0.9×" "$(verdict "$ratio" '>=' 0.9)"
+    row "$format" "peak RSS, .gz" "$(calc "$gz_rss / 1024" | xargs printf '%.1f MiB')" "≤ 64 MiB" \
+        "$(verdict "$gz_rss" '<=' 65536)"
+done
+
+echo
+echo "== Summary: SPEC §8 targets, $lines lines per format, $(nproc) cores"
+printf '%-15s %-34s %18s   %-16s %s\n' format measure value target verdict
+printf '%s\n' "${results[@]}"
