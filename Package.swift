@@ -58,6 +58,11 @@ let package = Package(
             dependencies: ["AccessLog", "Tailing"],
             path: "Benchmarks/parsebench"
         ),
+        .executableTarget(
+            name: "shipbench",
+            dependencies: ["PostgresSink", "Sessionizer"],
+            path: "Benchmarks/shipbench"
+        ),
         .testTarget(
             name: "AccessLogTests",
             dependencies: ["AccessLog", .product(name: "PropertyBased", package: "swift-property-based")]

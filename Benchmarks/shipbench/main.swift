@@ -1,0 +1,2 @@
+// Shipping benchmark: see scripts/bench.sh.
+print("shipbench: not written yet")
