@@ -187,21 +187,46 @@ public enum Timestamp {
         return value
     }
 
-    /// Formats a time as ISO 8601 UTC: `2025-07-15T20:29:43Z`, with `.123` only when the milliseconds
-    /// are not zero.
-    public static func iso8601(millis: Int64) -> String {
+    /// Appends a time as ISO 8601 UTC (see ``iso8601(millis:)``) without building a `String`.
+    public static func appendISO8601(millis: Int64, to out: inout [UInt8]) {
         let ms = Int(((millis % 1_000) + 1_000) % 1_000)
         let totalSeconds = Int((millis - Int64(ms)) / 1_000)
         let days = totalSeconds >= 0 ? totalSeconds / 86_400 : (totalSeconds - 86_399) / 86_400
         let secondOfDay = totalSeconds - days * 86_400
         let (year, month, day) = civil(fromDays: days)
-        func pad(_ v: Int, _ width: Int) -> String {
-            let s = String(v)
-            return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
+        func two(_ v: Int) {
+            out.append(UInt8(ascii: "0") + UInt8(v / 10))
+            out.append(UInt8(ascii: "0") + UInt8(v % 10))
         }
-        var out = pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2) + "T"
-        out += pad(secondOfDay / 3_600, 2) + ":" + pad(secondOfDay / 60 % 60, 2) + ":" + pad(secondOfDay % 60, 2)
-        if ms != 0 { out += "." + pad(ms, 3) }
-        return out + "Z"
+        if year >= 0 && year <= 9999 {
+            two(year / 100)
+            two(year % 100)
+        } else {
+            out.append(contentsOf: String(year).utf8)
+        }
+        out.append(UInt8(ascii: "-"))
+        two(month)
+        out.append(UInt8(ascii: "-"))
+        two(day)
+        out.append(UInt8(ascii: "T"))
+        two(secondOfDay / 3_600)
+        out.append(UInt8(ascii: ":"))
+        two(secondOfDay / 60 % 60)
+        out.append(UInt8(ascii: ":"))
+        two(secondOfDay % 60)
+        if ms != 0 {
+            out.append(UInt8(ascii: "."))
+            out.append(UInt8(ascii: "0") + UInt8(ms / 100))
+            two(ms % 100)
+        }
+        out.append(UInt8(ascii: "Z"))
+    }
+
+    /// Formats a time as ISO 8601 UTC: `2025-07-15T20:29:43Z`, with `.123` only when the milliseconds
+    /// are not zero.
+    public static func iso8601(millis: Int64) -> String {
+        var out: [UInt8] = []
+        appendISO8601(millis: millis, to: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -2,6 +2,10 @@ import AccessLog
 import Sessionizer
 import Tailing
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Settings of a batch run (`sessiontail sessionize`).
 public struct BatchOptions: Sendable {
     /// The log format of every input.
@@ -45,7 +49,7 @@ public struct BatchSessionizer {
     public private(set) var statistics = InputStatistics()
     private let parser: LineParser
     private var store: WindowStore
-    private var fragments: [Fragment] = []
+    private let spool: FragmentSpool
     private let fixedHost: [UInt8]
 
     public init(options: BatchOptions) throws(OptionsError) {
@@ -62,11 +66,15 @@ public struct BatchSessionizer {
         self.options = options
         parser = LineParser(plan: options.format.plan)
         store = WindowStore(configuration: options.sessionizer)
+        // A quarter of the memory cap, at most 16 MiB, holds fragments before they are sorted to disk.
+        spool = FragmentSpool(
+            memoryBudget: min(16 << 20, max(options.sessionizer.memoryLimit / 4, 1 << 20)),
+            gapMillis: options.sessionizer.gapMillis)
         fixedHost = Array((options.host ?? "").utf8)
     }
 
     /// Reads one file (`-` for standard input; gzip recognised by content) to its end.
-    public mutating func read(path: String) throws(InputError) {
+    public mutating func read(path: String) throws {
         let file = try InputFile(path: path)
         statistics.files += 1
         var reader = LineReader(source: file, maxLineLength: options.maxLineLength)
@@ -111,20 +119,37 @@ public struct BatchSessionizer {
                         status: parsed.status, path: parsed.path.slice(of: bytes),
                         referrer: parsed.referrer.slice(of: bytes), userAgent: parsed.userAgent.slice(of: bytes),
                         origin: Origin.event(source: source, offset: reader.offset)))
-                if store.pendingFragments >= 4096 { fragments += store.takeFragments() }
+                if store.pendingFragments >= 4096 {
+                    do {
+                        try spool.append(store.takeFragments())
+                    } catch {
+                        failure = InputError(path: path, problem: "\(error)")
+                        return
+                    }
+                }
             }
         }
         if let failure { throw failure }
     }
 
-    /// Closes every open session and returns the sessions, joined and sorted by host, client and start.
-    public mutating func finish() -> [Fragment] {
+    /// Closes every open session and calls `body` with each session (fragments joined), sorted by
+    /// host, client and start. Memory stays bounded: fragments beyond a budget were sorted to disk.
+    public mutating func finish(_ body: (Fragment) throws -> Void) throws {
         store.flush()
-        fragments += store.takeFragments()
-        statistics.fragments = fragments.count
-        let sessions = FragmentMerger.merge(fragments, gapMillis: options.sessionizer.gapMillis)
-        fragments = []
-        statistics.sessions = sessions.count
+        try spool.append(store.takeFragments())
+        statistics.fragments = spool.count
+        var sessions = 0
+        try spool.drain { session in
+            sessions += 1
+            try body(session)
+        }
+        statistics.sessions = sessions
+    }
+
+    /// Closes every open session and returns the sessions, joined and sorted (see ``finish(_:)``).
+    public mutating func finish() throws -> [Fragment] {
+        var sessions: [Fragment] = []
+        try finish { sessions.append($0) }
         return sessions
     }
 }

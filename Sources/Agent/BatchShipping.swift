@@ -1,36 +1,42 @@
 import PostgresSink
 import Sessionizer
 
-/// Ships a batch run's sessions to PostgreSQL (`sessionize --output postgres`).
-public enum BatchShipping {
-    /// What shipping did.
-    public struct Outcome: Sendable {
-        /// Fragments new to the database (0 when the same batch was shipped before).
-        public var applied: Int
-        /// Transactions committed.
-        public var batches: Int
-        /// Failed attempts that were retried.
-        public var retries: Int
+/// Ships a batch run's sessions to PostgreSQL (`sessionize --output postgres`) in transactions of a
+/// fixed size, as they come.
+public final class BatchShipper {
+    private let shipper: FragmentShipper
+    private let batchSize: Int
+    private var batch: [Fragment] = []
+    /// Sessions taken, and those new to the database (0 when the same batch was shipped before).
+    public private(set) var sessions = 0
+    public private(set) var applied = 0
+
+    /// Connects at once, so that a wrong password, table or gap fails before any work.
+    public init(
+        conninfo: String, table: SessionTable, gapMillis: Int64, agentID: String, batchSize: Int,
+        log: @escaping (String) -> Void
+    ) throws(PostgresError) {
+        shipper = FragmentShipper(conninfo: conninfo, table: table, gapMillis: gapMillis, agentID: agentID, log: log)
+        self.batchSize = max(batchSize, 1)
+        _ = try shipper.connect()
     }
 
-    /// Ships `sessions` in transactions of `batchSize`, retrying transient failures forever; a
-    /// permanent failure (authentication, permissions, a schema or gap mismatch) is thrown. Batches
-    /// already committed stay; shipping again is idempotent.
-    public static func ship(
-        _ sessions: [Fragment], conninfo: String, table: SessionTable, gapMillis: Int64, agentID: String,
-        batchSize: Int, log: @escaping (String) -> Void
-    ) throws(PostgresError) -> Outcome {
-        let shipper = FragmentShipper(
-            conninfo: conninfo, table: table, gapMillis: gapMillis, agentID: agentID, log: log)
-        var applied = 0
-        var start = 0
-        // Connect first, so that a wrong password or table fails before any work.
-        _ = try shipper.connect()
-        while start < sessions.count {
-            let end = min(start + max(batchSize, 1), sessions.count)
-            applied += try shipper.ship(Array(sessions[start..<end]))
-            start = end
-        }
-        return Outcome(applied: applied, batches: shipper.shippedBatches, retries: shipper.retries)
+    /// Takes one session; ships a transaction when the batch is full. Transient failures are retried
+    /// forever; a permanent one is thrown (batches already committed stay; shipping again is idempotent).
+    public func add(_ session: Fragment) throws(PostgresError) {
+        batch.append(session)
+        sessions += 1
+        if batch.count >= batchSize { try flush() }
     }
+
+    /// Ships what is left.
+    public func flush() throws(PostgresError) {
+        guard !batch.isEmpty else { return }
+        applied += try shipper.ship(batch)
+        batch.removeAll(keepingCapacity: true)
+    }
+
+    /// Transactions committed and failed attempts retried.
+    public var transactions: Int { shipper.shippedBatches }
+    public var retries: Int { shipper.retries }
 }

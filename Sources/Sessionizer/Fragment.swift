@@ -63,6 +63,9 @@ public struct Fragment: Sendable, Equatable {
         self.cause = cause
     }
 
+    /// Bytes of text the fragment holds (host, client and the first request's fields).
+    public var textSize: Int { text.count }
+
     /// Virtual host, lower-cased.
     public var host: ArraySlice<UInt8> { text[0..<Int(hostEnd)] }
     /// Client address as written.

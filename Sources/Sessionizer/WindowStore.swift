@@ -82,6 +82,8 @@ public struct WindowStore {
     public private(set) var newestTime: Int64? = nil
     /// Sessions now open.
     public private(set) var openSessions = 0
+    /// The most sessions that were open at once.
+    public private(set) var peakOpenSessions = 0
     /// Fragments emitted because of the memory cap, since the store was created.
     public private(set) var evictions = 0
 
@@ -128,6 +130,7 @@ public struct WindowStore {
             let new = allocateSession(event, key: key, next: s)
             if previous < 0 { keyHead[Int(key)] = new } else { sessions[Int(previous)].nextInKey = new }
             openSessions += 1
+            if openSessions > peakOpenSessions { peakOpenSessions = openSessions }
             pushFront(new)
         }
         closeDue()
@@ -170,11 +173,19 @@ public struct WindowStore {
             sessions[i].start = t
             sessions[i].firstOrigin = event.origin
             attributeBytes -= sessions[i].attributes.capacity
-            sessions[i].attributes.removeAll(keepingCapacity: true)
-            sessions[i].attributes.append(contentsOf: rendered)
+            sessions[i].attributes = exactCopy(of: rendered)
             sessions[i].pathLength = Int32(renderedPathLength)
             sessions[i].referrerLength = Int32(renderedReferrerLength)
             attributeBytes += sessions[i].attributes.capacity
+        }
+    }
+
+    /// A copy with a buffer of exactly its size. (Assigning `rendered`, or `Array(rendered[...])`, would
+    /// share its buffer, whose capacity is that of the longest line seen, with every session.)
+    func exactCopy(of bytes: [UInt8]) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: bytes.count) { buffer, count in
+            _ = buffer.initialize(from: bytes)
+            count = bytes.count
         }
     }
 
@@ -228,7 +239,7 @@ public struct WindowStore {
     @usableFromInline
     mutating func allocateSession(_ event: Event, key: Int32, next: Int32) -> Int32 {
         render(event)
-        let attributes = rendered  // one copy, of exactly the rendered size
+        let attributes = exactCopy(of: rendered)
         attributeBytes += attributes.capacity
         let session = Session(
             start: event.time, end: event.time, count: 1, bytes: event.bytes, errors: event.status >= 400 ? 1 : 0,

@@ -123,28 +123,28 @@ struct SessionizeCommand: ParsableCommand {
                 throw ExitCode(1)
             }
         }
-        let sessions = batch.finish()
-        for sample in batch.statistics.samples { printError("sessiontail: malformed line \(sample)") }
-        printError("sessiontail: \(batch.statistics.summary)")
         if output == .postgres {
-            try shipToPostgres(sessions, gapMillis: gapMillis)
-            return
-        }
-        var out = OutputStream()
-        do {
-            if output == .csv { try out.write(SessionRecord.columns.joined(separator: ",") + "\n") }
-            for fragment in sessions {
-                let record = SessionRecord(fragment)
-                try out.write((output == .csv ? record.csv : record.json) + "\n")
+            try shipToPostgres(&batch, gapMillis: gapMillis)
+        } else {
+            var writer = SessionWriter(format: output == .csv ? .csv : .jsonl)
+            do {
+                try writer.writeHeader()
+                try batch.finish { try writer.write($0) }
+                try writer.flush()
+            } catch {
+                printError("sessiontail: \(error)")
+                throw ExitCode(1)
             }
-            try out.flush()
-        } catch {
-            printError("sessiontail: \(error)")
-            throw ExitCode(1)
+            report(batch.statistics)
         }
     }
 
-    func shipToPostgres(_ sessions: [Fragment], gapMillis: Int64) throws {
+    func report(_ statistics: InputStatistics) {
+        for sample in statistics.samples { printError("sessiontail: malformed line \(sample)") }
+        printError("sessiontail: \(statistics.summary)")
+    }
+
+    func shipToPostgres(_ batch: inout BatchSessionizer, gapMillis: Int64) throws {
         let sessionTable: SessionTable
         do {
             sessionTable = try SessionTable(table)
@@ -153,13 +153,17 @@ struct SessionizeCommand: ParsableCommand {
         }
         guard !agentID.isEmpty else { throw ValidationError("--agent-id must not be empty.") }
         do {
-            let outcome = try BatchShipping.ship(
-                sessions, conninfo: postgres, table: sessionTable, gapMillis: gapMillis, agentID: agentID,
+            let shipper = try BatchShipper(
+                conninfo: postgres, table: sessionTable, gapMillis: gapMillis, agentID: agentID,
                 batchSize: batchSize, log: { printError("sessiontail: \($0)") })
+            try batch.finish { try shipper.add($0) }
+            try shipper.flush()
+            report(batch.statistics)
             printError(
-                "sessiontail: shipped \(sessions.count) sessions to \(sessionTable) as \(agentID): \(outcome.applied) new, \(sessions.count - outcome.applied) already there; \(outcome.batches) transactions, \(outcome.retries) retries"
+                "sessiontail: shipped \(shipper.sessions) sessions to \(sessionTable) as \(agentID): \(shipper.applied) new, \(shipper.sessions - shipper.applied) already there; \(shipper.transactions) transactions, \(shipper.retries) retries"
             )
         } catch {
+            report(batch.statistics)
             printError("sessiontail: \(error)")
             throw ExitCode(2)
         }
