@@ -1,36 +1,34 @@
 #!/usr/bin/env bash
-# The demo: sessionize the bundled real access logs (data/real/, see its README for sources and
-# licences) and print what came out.
+# The demo: start a throwaway PostgreSQL, ship the sessions of the bundled real access logs
+# (data/real/, sources and licences in its README) into it, and print the report.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin="$(swift build -c release --product sessiontail --show-bin-path)/sessiontail"
-out="$(mktemp -d)"
-trap 'rm -rf "$out"' EXIT
 
-run() { # name format file
+if [ -z "${SESSIONTAIL_DEMO_INNER:-}" ]; then
+    # Re-run inside a throwaway cluster that pg_virtualenv creates and removes.
+    exec env SESSIONTAIL_DEMO_INNER=1 pg_virtualenv "$0" "$@"
+fi
+
+ship() { # host format file
     local host=$1 format=$2 file=$3
     echo "== $file ($format, host $host)"
-    "$bin" sessionize --format "$format" --host "$host" "data/real/$file" >"$out/$host.csv" 2>"$out/$host.err"
-    grep -v '^sessiontail: malformed line' "$out/$host.err" | sed 's/^sessiontail: /  /' || true
-    grep '^sessiontail: malformed line' "$out/$host.err" | awk 'NR <= 2' | sed 's/^sessiontail: /  e.g. /' || true
+    "$bin" sessionize --output postgres --agent-id demo --format "$format" --host "$host" "data/real/$file" 2>&1 |
+        grep -v '^sessiontail: malformed line' | sed 's/^sessiontail: /   /'
 }
 
-run semicomplete.com combined elastic-examples_apache_logs.log
-run home.lan combined jul-yahi_biggersample.log
-run ksc.nasa.gov common nasa-aug95_sample_aman-panchal.log
+ship semicomplete.com combined elastic-examples_apache_logs.log
+ship home.lan combined jul-yahi_biggersample.log
+ship ksc.nasa.gov common nasa-aug95_sample_aman-panchal.log
+echo "== shipping the same file again changes nothing:"
+"$bin" sessionize --output postgres --agent-id demo --host home.lan data/real/jul-yahi_biggersample.log 2>&1 |
+    grep '^sessiontail: shipped' | sed 's/^sessiontail: /   /'
 
 echo
-echo "== Sessions per host (5-minute gap)"
-{
-    head -1 "$out/semicomplete.com.csv"
-    for f in "$out"/*.csv; do tail -n +2 "$f"; done
-} >"$out/all.csv"
-printf "  %-18s %9s %12s %8s\n" host sessions "avg events" bounce
-awk -F, 'NR > 1 { n[$1]++; e[$1] += $5; if ($5 == 1) b[$1]++ }
-    END {
-        for (h in n) printf "  %-18s %9d %12.2f %7.1f%%\n", h, n[h], e[h] / n[h], 100 * b[h] / n[h]
-    }' "$out/all.csv" | sort
+"$bin" report --host-like '%.gov'
 echo
-echo "== Longest sessions"
-tail -n +2 "$out/all.csv" | sort -t, -k5,5nr | awk 'NR <= 5' | \
-    awk -F, '{ printf "  %-18s %-28s %s → %s  %4d events\n", $1, $2, $3, $4, $5 }'
+echo "== The seed's query, verbatim:"
+psql -X -c "SELECT ROUND(AVG(event_count), 2) AS avg_events FROM sessions WHERE host LIKE '%semicomplete.com';"
+echo "== Longest sessions:"
+psql -X -c "SELECT host, ip, session_start, session_end - session_start AS duration, event_count, landing_path
+            FROM sessions ORDER BY event_count DESC LIMIT 5;"

@@ -68,7 +68,7 @@ public struct BatchSessionizer {
         store = WindowStore(configuration: options.sessionizer)
         // A quarter of the memory cap, at most 16 MiB, holds fragments before they are sorted to disk.
         spool = FragmentSpool(
-            memoryBudget: min(16 << 20, max(options.sessionizer.memoryLimit / 4, 1 << 20)),
+            memoryBudget: min(16 << 20, max(options.sessionizer.memoryLimit / 4, 64 << 10)),
             gapMillis: options.sessionizer.gapMillis)
         fixedHost = Array((options.host ?? "").utf8)
     }
