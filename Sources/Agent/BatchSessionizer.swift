@@ -77,7 +77,7 @@ public struct BatchSessionizer {
     public mutating func read(path: String) throws {
         let file = try InputFile(path: path)
         statistics.files += 1
-        var reader = LineReader(source: file, maxLineLength: options.maxLineLength)
+        var reader = LineReader(source: PrefetchingSource(file), maxLineLength: options.maxLineLength)
         var parsed = ParsedLine()
         // Events are located by file and the offset just past their line: a fragment's id derives from
         // its first event's location, so the same input gives the same ids.
@@ -87,7 +87,7 @@ public struct BatchSessionizer {
         var failure: InputError? = nil
         fixedHost.withUnsafeBytes { (fixedHost: UnsafeRawBufferPointer) in
             while true {
-                let next: LineReader<InputFile>.Line?
+                let next: LineReader<PrefetchingSource>.Line?
                 do {
                     next = try reader.next(atEnd: true)
                 } catch let error as InputError {
