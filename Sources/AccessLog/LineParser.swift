@@ -40,9 +40,9 @@ public struct LineParser: Sendable {
                     if step.isLiteral {
                         let count = step.literalCount
                         let available = min(count, n - pos)
-                        if available > 0
-                            && memcmp(base + pos, literals.baseAddress! + step.literalStart, available) != 0
-                        {
+                        // Literals are short (" ", " - - [", "\" "): compare inline, not through memcmp.
+                        let literal = literals.baseAddress! + step.literalStart
+                        for i in 0..<available where base.load(fromByteOffset: pos + i, as: UInt8.self) != literal[i] {
                             return .unexpectedText
                         }
                         if available < count { return .missingField }

@@ -71,7 +71,7 @@ extension Fragment {
 
     /// The order sessions are listed and merged in: host, then client (bytewise), then start, then
     /// the first request's fields (see ``startsBefore(_:)``).
-    public static func ordered(_ a: Fragment, _ b: Fragment) -> Bool {
+    public static func ordered(_ a: borrowing Fragment, _ b: borrowing Fragment) -> Bool {
         a.text.withUnsafeBytes { x in
             b.text.withUnsafeBytes { y in
                 let host = compare(x, 0, Int(a.hostEnd), y, 0, Int(b.hostEnd))

@@ -86,7 +86,7 @@ public struct Fragment: Sendable, Equatable {
     /// Whether `self` starts before `other`: by time, then (for requests logged in the same instant) by
     /// landing path, referrer and user agent, so that the choice depends on the events alone, never on
     /// the order they arrived in. The earlier one names the session's landing page, referrer and agent.
-    public func startsBefore(_ other: Fragment) -> Bool {
+    public func startsBefore(_ other: borrowing Fragment) -> Bool {
         if start != other.start { return start < other.start }
         return text.withUnsafeBytes { a in
             other.text.withUnsafeBytes { b in

@@ -18,7 +18,9 @@ public enum FragmentMerger {
     /// fragments, moves no fragment).
     public static func sortedIndices(_ fragments: [Fragment]) -> [Int] {
         var indices = Array(fragments.indices)
-        indices.sort { Fragment.ordered(fragments[$0], fragments[$1]) }
+        fragments.withUnsafeBufferPointer { all in
+            indices.sort { Fragment.ordered(all[$0], all[$1]) }
+        }
         return indices
     }
 

@@ -77,6 +77,8 @@ public struct WindowStore {
     var renderedReferrerLength = 0
     var renderScratch: [UInt8] = []
     @usableFromInline var attributeBytes = 0
+    /// Whether the last event made the store larger (a new session, or new first-request text).
+    var grew = false
 
     /// The newest event time seen (or the time given to ``advanceTime(to:)``), or `nil` before any.
     public private(set) var newestTime: Int64? = nil
@@ -101,7 +103,6 @@ public struct WindowStore {
 
     /// Adds one event, then lets go of the sessions that are due (closed by the watermark, or evicted by
     /// the memory cap); collect them with ``takeFragments()``.
-
     public mutating func add(_ event: Event) {
         let hostID = hosts.intern(event.host)
         let key = findOrInsertKey(host: hostID, client: event.client)
@@ -111,12 +112,12 @@ public struct WindowStore {
 
         var previous: Int32 = -1
         var s = keyHead[Int(key)]
+        // Fields are read one by one: copying a `Session` would retain and release its text.
         while s >= 0 {
-            let session = sessions[Int(s)]
-            if t < session.start - gap { break }
-            if t <= session.end + gap { break }
+            if t < sessions[Int(s)].start - gap { break }
+            if t <= sessions[Int(s)].end + gap { break }
             previous = s
-            s = session.nextInKey
+            s = sessions[Int(s)].nextInKey
         }
         if s >= 0 && t >= sessions[Int(s)].start - gap {
             join(event, session: s)
@@ -130,11 +131,14 @@ public struct WindowStore {
             let new = allocateSession(event, key: key, next: s)
             if previous < 0 { keyHead[Int(key)] = new } else { sessions[Int(previous)].nextInKey = new }
             openSessions += 1
+            grew = true
             if openSessions > peakOpenSessions { peakOpenSessions = openSessions }
             pushFront(new)
         }
         closeDue()
-        if memoryInUse > configuration.memoryLimit { evict() }
+        // Memory grows only with a new session or new first-request text: check the cap then.
+        if grew && memoryInUse > configuration.memoryLimit { evict() }
+        grew = false
     }
 
     /// Moves event time forward without an event (the daemon's wall clock while a log is idle), closing
@@ -174,6 +178,7 @@ public struct WindowStore {
             sessions[i].firstOrigin = event.origin
             attributeBytes -= sessions[i].attributes.capacity
             sessions[i].attributes = exactCopy(of: rendered)
+            grew = true
             sessions[i].pathLength = Int32(renderedPathLength)
             sessions[i].referrerLength = Int32(renderedReferrerLength)
             attributeBytes += sessions[i].attributes.capacity
@@ -225,13 +230,13 @@ public struct WindowStore {
 
     @usableFromInline
     mutating func merge(_ later: Int32, into earlier: Int32) {
-        let b = sessions[Int(later)]
+        let b = Int(later)
         let a = Int(earlier)
-        if b.end > sessions[a].end { sessions[a].end = b.end }
-        sessions[a].count += b.count
-        sessions[a].bytes += b.bytes
-        sessions[a].errors += b.errors
-        sessions[a].nextInKey = b.nextInKey
+        if sessions[b].end > sessions[a].end { sessions[a].end = sessions[b].end }
+        sessions[a].count += sessions[b].count
+        sessions[a].bytes += sessions[b].bytes
+        sessions[a].errors += sessions[b].errors
+        sessions[a].nextInKey = sessions[b].nextInKey
         unlinkLRU(later)
         release(later)
     }
