@@ -82,6 +82,10 @@ let package = Package(
             dependencies: ["PostgresSink", "Sessionizer"]
         ),
         .testTarget(
+            name: "AgentTests",
+            dependencies: ["Agent"]
+        ),
+        .testTarget(
             name: "CLITests",
             dependencies: ["Agent"]
         ),

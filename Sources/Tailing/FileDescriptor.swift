@@ -26,3 +26,20 @@ public enum FileSystem {
         }
     }
 }
+
+extension FileSystem {
+    /// The whole content of a (small) file, such as a configuration file.
+    public static func readAll(_ path: String, limit: Int = 16 << 20) throws(InputError) -> [UInt8] {
+        let fd = try openForReading(path)
+        defer { close(fd) }
+        var out: [UInt8] = []
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 8)
+        defer { chunk.deallocate() }
+        while true {
+            let n = try read(fd, into: chunk, path: path)
+            if n == 0 { return out }
+            out.append(contentsOf: chunk[..<n])
+            if out.count > limit { throw InputError(path: path, problem: "it is larger than \(limit >> 20) MiB") }
+        }
+    }
+}

@@ -1,0 +1,25 @@
+import Agent
+import ArgumentParser
+
+struct CheckConfigCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check-config",
+        abstract: "Validate the configuration file and print it with every default filled in.",
+        discussion: "Exits non-zero, naming the file, line and key at fault, when the configuration cannot be used."
+    )
+
+    @Option(help: "The configuration file.")
+    var config: String = Configuration.defaultPath
+
+    func run() throws {
+        do {
+            let configuration = try Configuration.load(path: config)
+            var out = OutputStream()
+            try out.write("# \(config): valid\n" + configuration.resolvedDescription)
+            try out.flush()
+        } catch {
+            printError("sessiontail: \(error)")
+            throw ExitCode(1)
+        }
+    }
+}

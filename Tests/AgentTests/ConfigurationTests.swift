@@ -1,0 +1,126 @@
+import Agent
+import Foundation
+import Testing
+
+@Suite("Configuration")
+struct ConfigurationTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    func decode(_ text: String) throws(ConfigurationError) -> Configuration {
+        try Configuration.decode(text, file: "test.yaml")
+    }
+
+    func error(_ text: String) -> ConfigurationError? {
+        do {
+            _ = try decode(text)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    @Test func theInstalledFileIsValidAndWorksForDebianLayouts() throws {
+        let configuration = try Configuration.load(path: Self.root.appendingPathComponent("etc/sessiontail/sessiontail.yaml").path)
+        #expect(configuration.sources.map(\.name) == ["nginx", "apache", "apache-vhosts"])
+        #expect(configuration.sources[0].paths == ["/var/log/nginx/access.log"])
+        #expect(configuration.sources[0].host == AgentIdentity.defaultID.lowercased())
+        #expect(configuration.sources[2].format.plan.hasHost)
+        #expect(configuration.sources[2].host == nil)
+        #expect(configuration.gapMillis == 300_000 && configuration.latenessMillis == 60_000)
+        #expect(configuration.memoryLimit == 64 << 20 && configuration.diskLimit == 1 << 30)
+        #expect(configuration.metricsListen == "127.0.0.1:9464")
+        #expect(configuration.stateDirectory == "/var/lib/sessiontail")
+    }
+
+    @Test func theContractExampleIsValid() throws {
+        let configuration = try decode(
+            """
+            agent_id: web-01                     # default: host name
+            state_dir: /var/lib/sessiontail
+            sources:
+              - name: nginx
+                paths: ["/var/log/nginx/{host}.access.log"]   # globs; {host} matches like * and names the vhost
+                exclude: []
+                format: combined                 # or: log_format: '$host $remote_addr - ...' (nginx) / '%v %h ...' (Apache)
+                host: www.example.com            # for formats without a host and paths without {host}
+                client_ip: remote_addr           # or x_forwarded_for
+            session:
+              gap: 5m
+              lateness: 60s
+            postgres:
+              conninfo: "host=db.internal dbname=analytics user=sessiontail"   # empty: libpq PG* environment
+              table: sessions
+              batch_size: 10000
+              batch_age: 2s
+            limits:
+              memory: 64MiB
+              disk: 1GiB
+            metrics:
+              listen: 127.0.0.1:9464             # empty: off
+            """)
+        #expect(configuration.agentID == "web-01")
+        #expect(configuration.sources[0].host == "www.example.com")
+        #expect(configuration.conninfo == "host=db.internal dbname=analytics user=sessiontail")
+        #expect(configuration.batchAgeMillis == 2_000)
+        #expect(configuration.resolvedDescription.contains("gap: 300s"))
+    }
+
+    @Test func resolvedDescriptionHidesThePassword() throws {
+        let configuration = try decode(
+            """
+            sources:
+              - name: a
+                paths: [/var/log/a.log]
+                host: a.example
+            postgres:
+              conninfo: "host=db password=s3cret"
+            """)
+        #expect(!configuration.resolvedDescription.contains("s3cret"))
+        #expect(try decode(configuration.resolvedDescription).sources[0].paths == ["/var/log/a.log"])
+    }
+
+    @Test(arguments: [
+        ("sources:\n  - name: a\n    paths: [/a.log]\n    hots: x\n", 4, "sources[0].hots", "unknown key"),
+        ("sources:\n  - name: a\n    paths: [/a.log]\nsession:\n  gap: 5 minutes\n", 5, "session.gap", "not a duration"),
+        ("sources:\n  - name: a\n    paths: [/a.log]\nsession:\n  gap: 0s\n", 5, "session.gap", "longer than 0"),
+        ("sources:\n  - name: a\n    paths: [/a.log]\nlimits:\n  memory: lots\n", 5, "limits.memory", "not a size"),
+        ("sources:\n  - name: a\n    paths: [/a.log]\n    format: json\n", 4, "sources[0].format", "unknown preset"),
+        ("sources:\n  - name: a\n    paths: [/a.log]\n    log_format: '$host [$time_local]'\n", 4, "sources[0].log_format", "no client address"),
+        ("sources:\n  - name: a\n    paths: [/a.log]\n    format: common\n    log_format: '%h %t'\n", 5, "sources[0].log_format", "not both"),
+        ("sources:\n  - name: a\n    paths: [/a.log]\n  - name: a\n    paths: [/b.log]\n", 4, "sources[1].name", "two sources"),
+        ("sources:\n  - name: a\n    paths: [logs/a.log]\n", 3, "sources[0].paths", "not an absolute path"),
+        ("sources:\n  - name: a\n    paths: [/a.log]\n    client_ip: x_forwarded_for\n", 4, "sources[0].client_ip", "needs $http_x_forwarded_for"),
+        ("sources:\n  - name: a\n    paths: [/a.log]\npostgres:\n  table: \"a;drop\"\n", 5, "postgres.table", "not a plain SQL name"),
+        ("sources:\n  - name: a\n    paths: [/a.log]\npostgres:\n  batch_size: -3\n", 5, "postgres.batch_size", "positive whole number"),
+        ("sources:\n  - name: a\n    paths: [/a.log]\nmetrics:\n  listen: everywhere\n", 5, "metrics.listen", "address:port"),
+        ("sources: []\n", 1, "sources", "expected a list of sources"),
+        ("state_dir: /x\n", 1, "sources", "no sources"),
+        ("sources:\n  - name: a\n    paths: [/a.log]\nsession: 5m\n", 4, "session", "expected a mapping"),
+    ])
+    func errorsNameTheLineAndKey(text: String, line: Int, key: String, message: String) {
+        guard let e = error(text) else {
+            Issue.record("accepted: \(text)")
+            return
+        }
+        #expect(e.line == line, "\(e)")
+        #expect(e.key == key, "\(e)")
+        #expect(e.message.contains(message), "\(e)")
+        #expect(e.description.hasPrefix("test.yaml:\(line): \(key): "))
+    }
+
+    @Test func syntaxErrorsNameTheLine() {
+        let e = error("sources:\n  - name: a\n\tpaths: [/a.log]\n")
+        #expect(e?.line == 3)
+        #expect(e?.key == nil)
+    }
+
+    @Test func aMissingFileSaysSo() {
+        do {
+            _ = try Configuration.load(path: "/nonexistent/sessiontail.yaml")
+            Issue.record("loaded a missing file")
+        } catch {
+            #expect(error.description == "/nonexistent/sessiontail.yaml: cannot read it: no such file")
+        }
+    }
+}
