@@ -156,3 +156,23 @@ echo
 echo "== Summary: SPEC §8 targets, $lines lines per format, $(nproc) cores"
 printf '%-15s %-34s %18s   %-16s %s\n' format measure value target verdict
 printf '%s\n' "${results[@]}"
+
+# ---- PostgreSQL shipping (SPEC §8: ≥ 200 k sessions/s; issue: ≥ 0.5× a plain COPY) ---------------
+# Ships BENCH_SHIP_FRAGMENTS (default 1000000) deterministic fragments with FragmentShipper into a fresh
+# table, then half-overlapping into another, and compares with `psql \copy` of the same rows into a table
+# with the same indexes; see Benchmarks/shipbench/main.swift. Runs in a throwaway cluster of its own
+# (`pg_virtualenv -t`: a temporary directory even as root, so it never meets another cluster). Prints
+# its own summary; a miss does not fail the run, a failed correctness check does. BENCH_SHIP=0 skips it.
+if [[ ${BENCH_SHIP:-1} != 0 ]]; then
+    ship_fragments=${BENCH_SHIP_FRAGMENTS:-1000000}
+    [[ $ship_fragments =~ ^[1-9][0-9]*$ ]] \
+        || { echo "bench: BENCH_SHIP_FRAGMENTS must be a positive integer" >&2; exit 2; }
+    echo
+    echo "== PostgreSQL shipping ($ship_fragments fragments)"
+    swift build -c release "${build_args[@]}" --product shipbench
+    [[ -x $bin/shipbench ]] || { echo "bench: $bin/shipbench was not built" >&2; exit 1; }
+    command -v pg_virtualenv >/dev/null || { echo "bench: pg_virtualenv not found (make deps)" >&2; exit 1; }
+    pg_virtualenv -t "$bin/shipbench" --fragments "$ship_fragments" 2>&1 \
+        | grep -v -e '^Creating new PostgreSQL cluster' -e '^Dropping cluster' | sed 's/^/  /'
+fi
+# ---- end of PostgreSQL shipping ------------------------------------------------------------------

@@ -75,21 +75,33 @@ public struct BatchSessionizer {
 
     /// Reads one file (`-` for standard input; gzip recognised by content) to its end.
     public mutating func read(path: String) throws {
-        let file = try InputFile(path: path)
-        statistics.files += 1
-        var reader = LineReader(source: PrefetchingSource(file), maxLineLength: options.maxLineLength)
-        var parsed = ParsedLine()
         // Events are located by file and the offset just past their line: a fragment's id derives from
         // its first event's location, so the same input gives the same ids.
         let source = Origin.source(path == "-" ? "-" : Origin.absolute(path))
+        _ = try read(path: path, from: 0, host: nil, origin: source, finishPartialLine: true)
+    }
+
+    /// Reads `path` from `offset` (in its decompressed content) to its end and returns the offset
+    /// reached. `host` names the virtual host for lines without one (instead of the options' host);
+    /// `origin` names the file in event origins. Unless `finishPartialLine`, a last line without `\n`
+    /// (still being written) is left for later.
+    public mutating func read(
+        path: String, from offset: UInt64, host: String?, origin source: UInt64, finishPartialLine: Bool
+    ) throws -> UInt64 {
+        let file = try InputFile(path: path)
+        try file.skip(offset)
+        statistics.files += 1
+        var reader = LineReader(source: PrefetchingSource(file), maxLineLength: options.maxLineLength)
+        var parsed = ParsedLine()
         let useForwardedFor = options.useForwardedFor
         let lineHasHost = options.format.plan.hasHost
+        let hostBytes = host.map { Array($0.utf8) } ?? fixedHost
         var failure: InputError? = nil
-        fixedHost.withUnsafeBytes { (fixedHost: UnsafeRawBufferPointer) in
+        hostBytes.withUnsafeBytes { (fixedHost: UnsafeRawBufferPointer) in
             while true {
                 let next: LineReader<PrefetchingSource>.Line?
                 do {
-                    next = try reader.next(atEnd: true)
+                    next = try reader.next(atEnd: finishPartialLine)
                 } catch let error as InputError {
                     failure = error
                     return
@@ -118,7 +130,7 @@ public struct BatchSessionizer {
                         host: host, client: client.slice(of: bytes), time: parsed.timeMillis, bytes: parsed.bytes,
                         status: parsed.status, path: parsed.path.slice(of: bytes),
                         referrer: parsed.referrer.slice(of: bytes), userAgent: parsed.userAgent.slice(of: bytes),
-                        origin: Origin.event(source: source, offset: reader.offset)))
+                        origin: Origin.event(source: source, offset: offset + reader.offset)))
                 if store.pendingFragments >= 4096 {
                     do {
                         try spool.append(store.takeFragments())
@@ -130,6 +142,7 @@ public struct BatchSessionizer {
             }
         }
         if let failure { throw failure }
+        return offset + reader.offset
     }
 
     /// Closes every open session and calls `body` with each session (fragments joined), sorted by

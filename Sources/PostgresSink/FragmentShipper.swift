@@ -8,7 +8,8 @@ import Glibc
 ///
 /// One batch is one transaction: `COPY` into a temporary staging table, then set-based statements
 /// that (a) record each fragment id in the ledger and keep only those not applied before, so that a
-/// batch shipped twice changes nothing, (b) lock the batch's (host, ip) keys in a fixed order, so that
+/// batch shipped twice changes nothing, (b) lock the batch's (host, ip) keys, hashed into 1024 buckets
+/// (a lock per key would exhaust PostgreSQL's lock table on large batches), in a fixed order, so that
 /// agents shipping the same keys at once serialise instead of losing or double-counting, and (c) pull
 /// out the sessions within the gap of a new fragment and put back the merged sessions (a fragment
 /// may bridge two). Any failure rolls the whole batch back; it is sent again whole.
@@ -72,7 +73,8 @@ public final class FragmentShipper {
         if rows.count == 0 { return 0 }
         let connection = try connect()
         do {
-            try connection.execute("BEGIN; TRUNCATE sessiontail_staging; TRUNCATE sessiontail_new")
+            // JIT compiling the merge costs more than it saves (the table's statistics lag behind it).
+            try connection.execute("BEGIN; SET LOCAL jit = off; TRUNCATE sessiontail_staging; TRUNCATE sessiontail_new")
             try connection.copy(
                 "COPY sessiontail_staging (\(FragmentRows.columns)) FROM STDIN", data: rows.data)
             let result = try connection.execute(applyStatements)
@@ -133,8 +135,8 @@ public final class FragmentShipper {
             SELECT DISTINCT ON (s.fragment_id) s.* FROM sessiontail_staging s JOIN fresh USING (fragment_id);
 
             SELECT count(*) FROM (
-                SELECT pg_advisory_xact_lock(k) FROM (
-                    SELECT DISTINCT hashtextextended(host || E'\\t' || ip, 7413) AS k FROM sessiontail_new ORDER BY k
+                SELECT pg_advisory_xact_lock(7414, k) FROM (
+                    SELECT DISTINCT hashtext(host || E'\\t' || ip) & 1023 AS k FROM sessiontail_new ORDER BY k
                 ) keys
             ) locked;
 

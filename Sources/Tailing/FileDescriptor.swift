@@ -43,3 +43,15 @@ extension FileSystem {
         }
     }
 }
+
+extension FileSystem {
+    /// Creates `path` (and missing parents) as directories, mode 0750. The corresponding C function is
+    /// `mkdir`.
+    public static func makeDirectory(_ path: String) throws(InputError) {
+        var current = ""
+        for part in path.split(separator: "/") {
+            current += "/" + part
+            if mkdir(current, 0o750) != 0 && errno != EEXIST { throw InputError(path: current, errno: errno) }
+        }
+    }
+}

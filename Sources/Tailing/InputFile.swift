@@ -49,6 +49,41 @@ public final class InputFile: ByteSource {
         if ownsDescriptor { close(fd) }
     }
 
+    /// Skips the first `count` bytes of content (decompressed for gzip): a seek for plain files,
+    /// reading and discarding for gzip and pipes.
+    public func skip(_ count: UInt64) throws(InputError) {
+        var remaining = count
+        if decoder == nil {
+            let sniffed = UInt64(compressedEnd - compressedStart)
+            let fromSniffed = min(sniffed, remaining)
+            compressedStart += Int(fromSniffed)
+            remaining -= fromSniffed
+            if remaining > 0 && lseek(fd, off_t(remaining), SEEK_CUR) >= 0 { return }
+        }
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
+        defer { scratch.deallocate() }
+        while remaining > 0 {
+            let n = try read(into: UnsafeMutableRawBufferPointer(rebasing: scratch[..<Int(min(remaining, 1 << 16))]))
+            if n == 0 { return }
+            remaining -= UInt64(n)
+        }
+    }
+
+    /// The first `count` bytes of the content (decompressed for gzip) of the file at `path`: its
+    /// fingerprint, when `count` is ``Checkpoints/fingerprintSize``.
+    public static func head(of path: String, count: Int = Checkpoints.fingerprintSize) throws(InputError) -> [UInt8] {
+        let file = try InputFile(path: path)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: count, alignment: 16)
+        defer { buffer.deallocate() }
+        var filled = 0
+        while filled < count {
+            let n = try file.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]))
+            if n == 0 { break }
+            filled += n
+        }
+        return Array(buffer[..<filled])
+    }
+
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws(InputError) -> Int {
         guard let decoder else {
             // Plain: hand out the sniffed bytes first, then read straight into the caller's buffer.

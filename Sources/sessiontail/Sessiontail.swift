@@ -10,6 +10,6 @@ struct Sessiontail: ParsableCommand {
             apart (default 5 minutes) are one session, whatever order they arrive in.
             """,
         version: "0.1.0",
-        subcommands: [SessionizeCommand.self, ReportCommand.self, CheckConfigCommand.self]
+        subcommands: [SessionizeCommand.self, RunCommand.self, CheckConfigCommand.self, ReportCommand.self]
     )
 }
