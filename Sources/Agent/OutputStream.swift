@@ -23,16 +23,22 @@ public struct OutputStream: ~Copyable {
 
     /// Writes out what is buffered.
     public mutating func flush() throws(OutputError) {
+        try OutputStream.writeAll(buffer, to: fd)
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Writes all of `bytes` to `fd`, retrying short writes and `EINTR`. The corresponding C function
+    /// is `write`.
+    static func writeAll(_ bytes: [UInt8], to fd: Int32) throws(OutputError) {
         var written = 0
-        while written < buffer.count {
-            let n = buffer.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + written, $0.count - written) }
+        while written < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + written, $0.count - written) }
             if n < 0 {
                 if errno == EINTR { continue }
                 throw OutputError(code: errno)
             }
             written += n
         }
-        buffer.removeAll(keepingCapacity: true)
     }
 }
 

@@ -96,15 +96,7 @@ public struct SessionWriter: ~Copyable {
 
     /// Writes out what is buffered.
     public mutating func flush() throws(OutputError) {
-        var written = 0
-        while written < buffer.count {
-            let n = buffer.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + written, $0.count - written) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw OutputError(code: errno)
-            }
-            written += n
-        }
+        try OutputStream.writeAll(buffer, to: fd)
         buffer.removeAll(keepingCapacity: true)
     }
 
