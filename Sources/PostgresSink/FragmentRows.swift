@@ -11,6 +11,7 @@ public struct FragmentRows {
     public private(set) var data: [UInt8] = []
     /// Number of rows.
     public private(set) var count = 0
+    private var ids = Set<String>()
     private let agentID: [UInt8]
     private let agentSeed: UInt64
 
@@ -69,13 +70,16 @@ public struct FragmentRows {
         return x ^ (x >> 31)
     }
 
-    /// Appends one fragment as a row.
-    public mutating func append(_ fragment: Fragment) {
+    /// Appends one fragment as a row. With `unlessShipped`, a fragment whose id is already among the
+    /// rows is left out.
+    public mutating func append(_ fragment: Fragment, unlessShipped: Bool = false) {
+        let id = id(of: fragment)
+        if unlessShipped && !ids.insert(id).inserted { return }
         var host: [UInt8] = []
         fragment.host.withUnsafeBytes { FieldText.appendPrintable($0, to: &host) }
         var ip: [UInt8] = []
         fragment.client.withUnsafeBytes { FieldText.appendPrintable($0, to: &ip) }
-        field(Array(id(of: fragment).utf8))
+        field(Array(id.utf8))
         field(agentID)
         field(host)
         field(ip)
@@ -94,6 +98,7 @@ public struct FragmentRows {
     /// Forgets the rows (keeping the buffer).
     public mutating func removeAll() {
         data.removeAll(keepingCapacity: true)
+        ids.removeAll(keepingCapacity: true)
         count = 0
     }
 

@@ -58,7 +58,6 @@ public final class FragmentShipper {
                 event_count bigint, bytes bigint, error_count bigint, landing_path text, referrer text,
                 user_agent text
             );
-            CREATE TEMP TABLE IF NOT EXISTS sessiontail_new (LIKE sessiontail_staging);
             """)
         connection = fresh
         return fresh
@@ -69,12 +68,13 @@ public final class FragmentShipper {
     @discardableResult
     public func shipOnce(_ fragments: some Sequence<Fragment>) throws(PostgresError) -> Int {
         rows.removeAll()
-        for fragment in fragments { rows.append(fragment) }
+        // Each id once: the ledger keeps the first of a batch's duplicates, and staging must not keep two.
+        for fragment in fragments { rows.append(fragment, unlessShipped: true) }
         if rows.count == 0 { return 0 }
         let connection = try connect()
         do {
             // JIT compiling the merge costs more than it saves (the table's statistics lag behind it).
-            try connection.execute("BEGIN; SET LOCAL jit = off; TRUNCATE sessiontail_staging; TRUNCATE sessiontail_new")
+            try connection.execute("BEGIN; SET LOCAL jit = off; TRUNCATE sessiontail_staging")
             try connection.copy(
                 "COPY sessiontail_staging (\(FragmentRows.columns)) FROM STDIN", data: rows.data)
             let result = try connection.execute(applyStatements)
@@ -127,21 +127,20 @@ public final class FragmentShipper {
         return """
             WITH fresh AS (
                 INSERT INTO \(table.appliedQuoted) (fragment_id, agent_id)
-                SELECT DISTINCT fragment_id, agent_id FROM sessiontail_staging
+                SELECT fragment_id, agent_id FROM sessiontail_staging ORDER BY fragment_id
                 ON CONFLICT (fragment_id) DO NOTHING
                 RETURNING fragment_id
             )
-            INSERT INTO sessiontail_new
-            SELECT DISTINCT ON (s.fragment_id) s.* FROM sessiontail_staging s JOIN fresh USING (fragment_id);
+            DELETE FROM sessiontail_staging s WHERE NOT EXISTS (SELECT 1 FROM fresh WHERE fresh.fragment_id = s.fragment_id);
 
             SELECT count(*) FROM (
                 SELECT pg_advisory_xact_lock(7414, k) FROM (
-                    SELECT DISTINCT hashtext(host || E'\\t' || ip) & 1023 AS k FROM sessiontail_new ORDER BY k
+                    SELECT DISTINCT hashtext(host || E'\\t' || ip) & 1023 AS k FROM sessiontail_staging ORDER BY k
                 ) keys
             ) locked;
 
             WITH gone AS (
-                DELETE FROM \(t) s USING sessiontail_new f
+                DELETE FROM \(t) s USING sessiontail_staging f
                 WHERE s.host = f.host AND s.ip = f.ip
                   AND s.session_end >= timestamptz 'epoch' + f.start_ms * interval '1 millisecond' - \(gap)
                   AND s.session_start <= timestamptz 'epoch' + f.end_ms * interval '1 millisecond' + \(gap)
@@ -153,7 +152,7 @@ public final class FragmentShipper {
                 SELECT host, ip, timestamptz 'epoch' + start_ms * interval '1 millisecond',
                        timestamptz 'epoch' + end_ms * interval '1 millisecond', event_count, bytes, error_count,
                        landing_path, referrer, user_agent, client
-                FROM sessiontail_new
+                FROM sessiontail_staging
             ), marked AS (
                 SELECT *, CASE WHEN session_start <= max(session_end) OVER before + \(gap) THEN 0 ELSE 1 END AS opens
                 FROM pieces
@@ -174,7 +173,7 @@ public final class FragmentShipper {
             FROM grouped
             GROUP BY host, ip, island;
 
-            SELECT count(*) FROM sessiontail_new;
+            SELECT count(*) FROM sessiontail_staging;
             """
     }
 }
