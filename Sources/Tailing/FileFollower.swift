@@ -97,7 +97,9 @@ public final class FileFollower {
         var own = stat()
         let shrunk = fstat(current.reader.source.fd, &own) == 0 && UInt64(own.st_size) < current.offset
         if shrunk || !FileFollower.headUnchanged(current) {
-            // copytruncate: the file was emptied under us; what was written since is at its start.
+            // copytruncate: the file was emptied under us; what was written since is at its start. What
+            // was written between our last read and logrotate's copy is in the copy: finish that first.
+            try finishCopy(of: current, now: now, body)
             close(current.reader.source.fd)
             live = nil
             startOffset = 0
@@ -149,6 +151,31 @@ public final class FileFollower {
     }
 
     static let headSize = 256
+
+    /// After a truncation, reads the rest of the file's copy (the rotated sibling that starts with the
+    /// same bytes) from where the truncated file had been read to.
+    private func finishCopy(of truncated: Reading, now: Int64, _ body: (Event) -> Void) throws(InputError) {
+        guard !truncated.head.isEmpty else { return }
+        for candidate in FileDiscovery.rotatedFiles(of: path).reversed() where !candidate.hasSuffix(".gz") {
+            let fd = Glibc.open(candidate, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { continue }
+            var head = [UInt8](repeating: 0, count: truncated.head.count)
+            let n = head.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
+            var info = stat()
+            fstat(fd, &info)
+            guard n == head.count, head == truncated.head, UInt64(info.st_size) >= truncated.offset else {
+                close(fd)
+                continue
+            }
+            lseek(fd, off_t(truncated.offset), SEEK_SET)
+            let copy = Reading(
+                path: candidate, fd: fd, device: UInt64(info.st_dev), inode: UInt64(info.st_ino),
+                base: truncated.offset, now: now, maxLineLength: maxLineLength)
+            _ = try drain(copy, atEnd: true, now: now, body)
+            close(fd)
+            return
+        }
+    }
 
     /// Whether the file still starts with the bytes it started with; learns more of them as it grows.
     static func headUnchanged(_ reading: Reading) -> Bool {
