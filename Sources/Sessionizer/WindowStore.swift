@@ -153,6 +153,55 @@ public struct WindowStore {
         while lruTail >= 0 { emit(lruTail, cause: .flushed) }
     }
 
+    /// The open sessions as fragments, least recently active first, without closing them: a snapshot
+    /// for a checkpoint, to be given back to ``restore(_:)`` after a restart.
+    public func openFragments() -> [Fragment] {
+        var out: [Fragment] = []
+        out.reserveCapacity(openSessions)
+        var s = lruTail
+        while s >= 0 {
+            out.append(fragment(of: s, cause: .flushed))
+            s = sessions[Int(s)].prev
+        }
+        return out
+    }
+
+    /// Puts back an open session from ``openFragments()`` (in that order, into a store holding no
+    /// session of its key that it would touch).
+    public mutating func restore(_ f: Fragment) {
+        let hostID = f.host.withUnsafeBytes { hosts.intern($0) }
+        let key = f.client.withUnsafeBytes { findOrInsertKey(host: hostID, client: $0) }
+        if newestTime.map({ f.end > $0 }) ?? true { newestTime = f.end }
+        var previous: Int32 = -1
+        var next = keyHead[Int(key)]
+        while next >= 0 && sessions[Int(next)].start < f.start {
+            previous = next
+            next = sessions[Int(next)].nextInKey
+        }
+        var attributes: [UInt8] = []
+        attributes.reserveCapacity(f.landingPath.count + f.referrer.count + f.userAgent.count)
+        attributes += f.landingPath
+        attributes += f.referrer
+        attributes += f.userAgent
+        attributeBytes += attributes.capacity
+        let session = Session(
+            start: f.start, end: f.end, count: f.eventCount, bytes: f.bytes, errors: f.errorCount,
+            touchMax: newestTime ?? f.end, key: key, nextInKey: next, prev: -1, next: -1, firstOrigin: f.origin,
+            attributes: attributes, pathLength: Int32(f.landingPath.count), referrerLength: Int32(f.referrer.count))
+        let slot: Int32
+        if let free = freeSessions.popLast() {
+            sessions[Int(free)] = session
+            slot = free
+        } else {
+            sessions.append(session)
+            slot = Int32(sessions.count - 1)
+        }
+        if previous < 0 { keyHead[Int(key)] = slot } else { sessions[Int(previous)].nextInKey = slot }
+        openSessions += 1
+        if openSessions > peakOpenSessions { peakOpenSessions = openSessions }
+        pushFront(slot)
+    }
+
     /// The fragments emitted since the last call, oldest first.
     public mutating func takeFragments() -> [Fragment] {
         defer { fragments = [] }
@@ -318,16 +367,14 @@ public struct WindowStore {
         }
     }
 
-    @usableFromInline
-    mutating func emit(_ s: Int32, cause: Fragment.Cause) {
+    /// Session `s` as a fragment.
+    func fragment(of s: Int32, cause: Fragment.Cause) -> Fragment {
         let session = sessions[Int(s)]
         let key = session.key
         let host = hosts.names[Int(keyHost[Int(key)])]
         let pathEnd = Int(session.pathLength)
         let referrerEnd = pathEnd + Int(session.referrerLength)
-        // Build the fragment inside the closure and append outside it: appending inside would make the
-        // closure capture (and copy) the whole store.
-        let fragment = withClient(key) { client in
+        return withClient(key) { client in
                 Fragment(
                     host: host, client: client, start: session.start, end: session.end, eventCount: session.count,
                     bytes: session.bytes, errorCount: session.errors,
@@ -335,7 +382,16 @@ public struct WindowStore {
                     referrer: session.attributes[pathEnd..<referrerEnd],
                     userAgent: session.attributes[referrerEnd...], origin: session.firstOrigin, cause: cause)
         }
+    }
+
+    @usableFromInline
+    mutating func emit(_ s: Int32, cause: Fragment.Cause) {
+        // Built by a non-mutating call and appended here: appending inside a closure over `self` would
+        // copy the whole store.
+        let fragment = fragment(of: s, cause: cause)
         fragments.append(fragment)
+        let session = sessions[Int(s)]
+        let key = session.key
         // Unlink from the key's list.
         var previous: Int32 = -1
         var cursor = keyHead[Int(key)]

@@ -54,6 +54,29 @@ struct SessionizerPropertyTests {
         }
     }
 
+    /// A restart: the open sessions are snapshotted, put back into a new store, and the rest of the
+    /// events follow; with what was emitted before, the result equals an uninterrupted run's.
+    @Test func snapshotAndRestoreChangeNothing() async {
+        await propertyCheck(count: 300, input: eventsGen, orderGen, Gen.int(in: 0...60)) { events, order, cut in
+            let shuffled = zip(events, order).sorted { $0.1 < $1.1 }.map(\.0)
+            let configuration = SessionizerConfiguration(gapMillis: 300_000, latenessMillis: 60_000)
+            var first = WindowStore(configuration: configuration)
+            var fragments: [Fragment] = []
+            for e in shuffled.prefix(cut) { first.add(e) }
+            fragments += first.takeFragments()
+            let snapshot = first.openFragments()
+            #expect(snapshot.count == first.openSessions)
+            var second = WindowStore(configuration: configuration)
+            for f in snapshot { second.restore(f) }
+            #expect(second.openSessions == snapshot.count)
+            for e in shuffled.dropFirst(cut) { second.add(e) }
+            second.flush()
+            fragments += second.takeFragments()
+            let rows = FragmentMerger.merge(fragments, gapMillis: 300_000).map(Row.init)
+            #expect(rows == referenceSessions(events, gap: 300_000))
+        }
+    }
+
     @Test func resultDoesNotDependOnArrivalOrder() async {
         await propertyCheck(count: 200, input: eventsGen, orderGen, orderGen) { events, order1, order2 in
             let numbered = events
