@@ -18,11 +18,15 @@ public struct BatchOptions: Sendable {
     public var sessionizer: SessionizerConfiguration
     /// Longer lines are skipped and counted as `too_long`.
     public var maxLineLength: Int
+    /// Keep emitted fragments for ``BatchSessionizer/takeFragments()`` (the daemon ships them as they
+    /// come) instead of sorting them for ``BatchSessionizer/finish(_:)``.
+    public var streaming = false
 
     public init(
         format: LogFormat, host: String? = nil, useForwardedFor: Bool = false,
-        sessionizer: SessionizerConfiguration = .init(), maxLineLength: Int = 64 << 10
+        sessionizer: SessionizerConfiguration = .init(), maxLineLength: Int = 64 << 10, streaming: Bool = false
     ) {
+        self.streaming = streaming
         self.format = format
         self.host = host
         self.useForwardedFor = useForwardedFor
@@ -131,7 +135,7 @@ public struct BatchSessionizer {
                         status: parsed.status, path: parsed.path.slice(of: bytes),
                         referrer: parsed.referrer.slice(of: bytes), userAgent: parsed.userAgent.slice(of: bytes),
                         origin: Origin.event(source: source, offset: offset + reader.offset)))
-                if store.pendingFragments >= 4096 {
+                if store.pendingFragments >= 4096 && !options.streaming {
                     do {
                         try spool.append(store.takeFragments())
                     } catch {
@@ -144,6 +148,37 @@ public struct BatchSessionizer {
         if let failure { throw failure }
         return offset + reader.offset
     }
+
+    // MARK: - Streaming (the daemon)
+
+    /// The fragments closed (by the watermark or the memory cap) since the last call.
+    public mutating func takeFragments() -> [Fragment] { store.takeFragments() }
+
+    /// Moves event time to `time` (the wall clock, when the logs are idle), closing what is then due.
+    public mutating func advanceTime(to time: Int64) { store.advanceTime(to: time) }
+
+    /// The newest event time seen.
+    public var newestTime: Int64? { store.newestTime }
+
+    /// Sessions now open.
+    public var openSessions: Int { store.openSessions }
+
+    /// A snapshot of the open sessions, for a checkpoint.
+    public func openFragments() -> [Fragment] { store.openFragments() }
+
+    /// Puts back open sessions from a checkpoint.
+    public mutating func restore(_ fragments: [Fragment]) {
+        for fragment in fragments { store.restore(fragment) }
+    }
+
+    /// Closes every open session and returns them (end of input, without sorting).
+    public mutating func flushFragments() -> [Fragment] {
+        store.flush()
+        return store.takeFragments()
+    }
+
+    /// Forgets the counts so far.
+    public mutating func resetStatistics() { statistics = InputStatistics() }
 
     /// Closes every open session and calls `body` with each session (fragments joined), sorted by
     /// host, client and start. Memory stays bounded: fragments beyond a budget were sorted to disk.

@@ -48,13 +48,16 @@ public struct InputStatistics: Sendable {
     }
 
     /// One line for a human: `10000 lines in 1 file: 9999 events, 1 malformed (unterminated_quote 1); 2345 sessions`.
-    public var summary: String {
+    public var summary: String { linesSummary + "; \(sessions) sessions" }
+
+    /// The summary without the sessions: `10000 lines in 1 file: 9999 events, 1 malformed (…)`.
+    public var linesSummary: String {
         var text = "\(lines) lines in \(files) file\(files == 1 ? "" : "s"): \(events) events, \(malformed) malformed"
         let reasons = MalformedReason.allCases.compactMap { reason -> String? in
             let n = malformedByReason[Int(reason.rawValue)]
             return n > 0 ? "\(reason) \(n)" : nil
         }
         if !reasons.isEmpty { text += " (" + reasons.joined(separator: ", ") + ")" }
-        return text + "; \(sessions) sessions"
+        return text
     }
 }

@@ -94,7 +94,9 @@ public final class FragmentShipper {
     /// failure is reported and, unless `retryPermanent`, thrown; with it, retried slowly. Nothing is
     /// dropped: the batch is only let go once committed.
     @discardableResult
-    public func ship(_ fragments: [Fragment], retryPermanent: Bool = false) throws(PostgresError) -> Int {
+    public func ship(
+        _ fragments: [Fragment], retryPermanent: Bool = false, stopRetrying: () -> Bool = { false }
+    ) throws(PostgresError) -> Int {
         while true {
             do {
                 let applied = try shipOnce(fragments)
@@ -102,7 +104,7 @@ public final class FragmentShipper {
                 return applied
             } catch {
                 retries += 1
-                if error.kind == .permanent && !retryPermanent { throw error }
+                if (error.kind == .permanent && !retryPermanent) || stopRetrying() { throw error }
                 let delay = backoff.nextDelay(after: error.kind, random: Double.random(in: 0..<1))
                 log(
                     "cannot ship \(fragments.count) fragments to \(table) (attempt \(backoff.failures)): \(error); retrying in \(String(format1: delay)) s"

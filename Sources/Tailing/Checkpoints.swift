@@ -18,13 +18,19 @@ public struct Checkpoints: Sendable, Equatable {
         public var offset: UInt64
         /// Where the file was last seen.
         public var path: String
+        /// Read to its end as a rotated file, which will not grow: no need to open it again.
+        public var complete: Bool
 
-        public init(source: String, fingerprint: UInt64, fingerprintLength: Int, offset: UInt64, path: String) {
+        public init(
+            source: String, fingerprint: UInt64, fingerprintLength: Int, offset: UInt64, path: String,
+            complete: Bool = false
+        ) {
             self.source = source
             self.fingerprint = fingerprint
             self.fingerprintLength = fingerprintLength
             self.offset = offset
             self.path = path
+            self.complete = complete
         }
     }
 
@@ -52,12 +58,12 @@ public struct Checkpoints: Sendable, Equatable {
     }
 
     /// Records that the file starting with `head`, at `path`, has been read to `offset`.
-    public mutating func record(source: String, head: [UInt8], offset: UInt64, path: String) {
+    public mutating func record(source: String, head: [UInt8], offset: UInt64, path: String, complete: Bool = false) {
         guard !head.isEmpty else { return }  // an empty file has nothing to remember
         let length = min(head.count, Checkpoints.fingerprintSize)
         let entry = Entry(
             source: source, fingerprint: Checkpoints.fingerprint(head.prefix(length)), fingerprintLength: length,
-            offset: offset, path: path)
+            offset: offset, path: path, complete: complete)
         if let i = entries.firstIndex(where: { existing in
             existing.source == source && existing.fingerprintLength <= length
                 && Checkpoints.fingerprint(head.prefix(existing.fingerprintLength)) == existing.fingerprint
@@ -84,6 +90,11 @@ public struct Checkpoints: Sendable, Equatable {
             if error.problem == "no such file" { return Checkpoints() }
             throw error
         }
+        return try decode(bytes, path: path)
+    }
+
+    /// Decodes checkpoints written by ``encoded()``; `path` names them in errors.
+    public static func decode(_ bytes: some Collection<UInt8>, path: String) throws(InputError) -> Checkpoints {
         let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true)
         guard let first = lines.first, first.hasPrefix("sessiontail-checkpoints ") else {
             throw InputError(path: path, problem: "it is not a sessiontail checkpoint file; move it away to start afresh")
@@ -94,25 +105,34 @@ public struct Checkpoints: Sendable, Equatable {
         var checkpoints = Checkpoints()
         for (number, line) in lines.enumerated().dropFirst() {
             let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map { unescape($0) }
-            guard fields.count == 5, let fingerprint = UInt64(fields[1], radix: 16), let length = Int(fields[2]),
+            guard fields.count == 5 || fields.count == 6, let fingerprint = UInt64(fields[1], radix: 16), let length = Int(fields[2]),
                 let offset = UInt64(fields[3])
             else {
                 throw InputError(path: path, problem: "line \(number + 1) is damaged; move the file away to start afresh")
             }
             checkpoints.entries.append(
-                Entry(source: fields[0], fingerprint: fingerprint, fingerprintLength: length, offset: offset, path: fields[4]))
+                Entry(
+                    source: fields[0], fingerprint: fingerprint, fingerprintLength: length, offset: offset, path: fields[4],
+                    complete: fields.count == 6 && fields[5] == "complete"))
         }
         return checkpoints
     }
 
     /// Writes the checkpoints to `path` atomically and durably.
     public func save(path: String) throws(InputError) {
+        try FileSystem.writeAtomically(encoded(), to: path)
+    }
+
+    /// The checkpoints as text, one file a line.
+    public func encoded() -> [UInt8] {
         var text = Checkpoints.header + "\n"
         for e in entries {
-            text += [escape(e.source), String(e.fingerprint, radix: 16), String(e.fingerprintLength), String(e.offset), escape(e.path)]
-                .joined(separator: "\t") + "\n"
+            text += [
+                escape(e.source), String(e.fingerprint, radix: 16), String(e.fingerprintLength), String(e.offset),
+                escape(e.path), e.complete ? "complete" : "open",
+            ].joined(separator: "\t") + "\n"
         }
-        try FileSystem.writeAtomically(Array(text.utf8), to: path)
+        return Array(text.utf8)
     }
 
     func escape(_ s: String) -> String {

@@ -1,27 +1,39 @@
 import Agent
 import ArgumentParser
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Set by SIGTERM and SIGINT; read by the main loop.
+nonisolated(unsafe) var stopRequested: sig_atomic_t = 0
+
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Sessionize the configured access logs and ship the sessions to PostgreSQL.",
         discussion: """
-            With --drain: read every source to its end (rotated and gzipped files included), close all open \\
-            sessions as at the end of input, ship everything, checkpoint and exit 0: a one-shot backfill. A later \\
-            run resumes from the checkpoints in the state directory, and the database merges any session that \\
-            continues. Live tailing (without --drain) is not in this version yet.
+            Reads what is new in every source a few times a second, through log rotation, ships sessions once \\
+            they are over (gap + lateness after their last request, by the logs' time or, when a log is idle, the \\
+            wall clock), and keeps offsets and open sessions in the state directory. SIGTERM or SIGINT: ship what \\
+            is closed, save the open sessions (a restart resumes them) and exit. With --drain: read every source \\
+            to its end (rotated and gzipped files included), close all open sessions, ship everything, checkpoint \\
+            and exit 0: a one-shot backfill.
             """
     )
 
     @Option(help: "The configuration file.")
     var config: String = Configuration.defaultPath
 
-    @Flag(help: "Read everything there is, ship it, checkpoint and exit.")
+    @Flag(help: "Read everything there is, close every session, ship, checkpoint and exit.")
     var drain = false
 
+    @Option(name: .customLong("poll-interval"), help: "How often to look for new lines (e.g. 250ms).")
+    var pollInterval: String = "250ms"
+
     func run() throws {
-        guard drain else {
-            throw ValidationError("Live tailing is not in this version yet; use 'sessiontail run --drain' for a one-shot backfill.")
+        guard let interval = Units.durationMillis(pollInterval), interval > 0 else {
+            throw ValidationError("--poll-interval '\(pollInterval)' is not a duration such as 250ms.")
         }
         let configuration: Configuration
         do {
@@ -30,16 +42,49 @@ struct RunCommand: ParsableCommand {
             printError("sessiontail: \(error)")
             throw ExitCode(1)
         }
+        signal(SIGTERM) { _ in stopRequested = 1 }
+        signal(SIGINT) { _ in stopRequested = 1 }
+        signal(SIGPIPE, SIG_IGN)
+        // A parent may have started us with these blocked (a mask is inherited): take them.
+        var wanted = sigset_t()
+        sigemptyset(&wanted)
+        sigaddset(&wanted, SIGTERM)
+        sigaddset(&wanted, SIGINT)
+        pthread_sigmask(SIG_UNBLOCK, &wanted, nil)
         do {
-            let summary = try Drain.run(configuration, log: { printError("sessiontail: \($0)") })
-            for sample in summary.statistics.samples { printError("sessiontail: malformed line \(sample)") }
-            printError("sessiontail: \(summary.statistics.summary)")
+            let daemon = try Daemon(configuration: configuration, log: { printError("sessiontail: \($0)") })
+            if drain {
+                try daemon.pass()
+                daemon.closeAll()
+                try daemon.shipAndCheckpoint(force: true)
+            } else {
+                printError(
+                    "sessiontail: running as \(configuration.agentID) with \(configuration.sources.count) sources, \(daemon.openSessions) open sessions restored"
+                )
+                while stopRequested == 0 {
+                    try daemon.pass(idleAt: wallClock())
+                    try daemon.shipAndCheckpoint(force: false, stopRetrying: { stopRequested != 0 })
+                    var pause = timespec(tv_sec: Int(interval / 1_000), tv_nsec: Int(interval % 1_000) * 1_000_000)
+                    _ = nanosleep(&pause, nil)  // a signal cuts the pause short
+                }
+                // Stop reading; ship what is closed; keep the open sessions for the next start.
+                try daemon.shipAndCheckpoint(force: true, stopRetrying: { true })
+            }
+            let totals = daemon.totals
+            for sample in totals.samples { printError("sessiontail: malformed line \(sample)") }
+            printError("sessiontail: \(totals.linesSummary)")
             printError(
-                "sessiontail: shipped \(summary.shipped) sessions as \(configuration.agentID): \(summary.applied) new; checkpoints in \(Drain.checkpointPath(configuration))"
+                "sessiontail: shipped \(daemon.shippedFragments) fragments as \(configuration.agentID) (\(daemon.appliedFragments) new); \(daemon.openSessions) sessions open; state in \(Daemon.statePath(configuration))"
             )
         } catch {
             printError("sessiontail: \(error)")
             throw ExitCode(2)
         }
+    }
+
+    func wallClock() -> Int64 {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Int64(now.tv_sec) * 1_000 + Int64(now.tv_nsec) / 1_000_000
     }
 }

@@ -1,0 +1,94 @@
+import Foundation
+import Testing
+
+/// `sessiontail run` as a process: live tailing through real logrotate, stopped and restarted with
+/// SIGTERM along the way; in the end the table equals the batch result over every line written.
+@Suite("run (live)", .serialized)
+struct DaemonTests {
+    let root = RealLogsTests.packageRoot
+    var elastic: String { root.appendingPathComponent("data/real/elastic-examples_apache_logs.log").path }
+
+    func sh(_ command: String) throws {
+        let out = try RealLogsTests.run("/bin/sh", ["-c", command], cwd: root)
+        #expect(out.status == 0, "\(command): \(out.stderrText)")
+    }
+
+    func start(_ config: String, log: String) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try #require(RealLogsTests.sessiontailBinary()))
+        process.arguments = ["run", "--config", config, "--poll-interval", "50ms"]
+        FileManager.default.createFile(atPath: log, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        handle.seekToEndOfFile()
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        return process
+    }
+
+    func stop(_ process: Process) {
+        process.terminate()  // SIGTERM
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+    }
+
+    @Test(arguments: ["create", "create\n        compress\n        delaycompress", "copytruncate"])
+    func liveTailingThroughLogrotateAndRestarts(mode: String) throws {
+        let dir = try ScratchDirectory()
+        let table = PostgresCLITests.freshTable()
+        defer { PostgresCLITests.dropTable(table) }
+        let logs = dir.path("logs")
+        let log = "\(logs)/access.log"
+        try sh("mkdir -p \(logs) && touch \(log) && cd \(dir.url.path) && split -n l/8 -d \(elastic) p")
+        let config = dir.path("sessiontail.yaml")
+        try """
+            agent_id: live-test
+            state_dir: \(dir.path("state"))
+            sources:
+              - name: web
+                paths: ["\(log)"]
+                host: semicomplete.com
+            session:
+              lateness: 0s
+            postgres:
+              table: \(table)
+              batch_age: 100ms
+            """.write(toFile: config, atomically: false, encoding: .utf8)
+        try """
+            \(log) {
+                rotate 20
+                missingok
+                nomail
+                \(mode)
+            }
+            """.write(toFile: dir.path("logrotate.conf"), atomically: false, encoding: .utf8)
+        let rotate = "logrotate -f -s \(dir.path("logrotate.state")) \(dir.path("logrotate.conf"))"
+
+        var daemon = try start(config, log: dir.path("daemon.log"))
+        for piece in 0..<8 {
+            // Each piece goes in as a few appends; then logrotate; the daemon polls meanwhile.
+            try sh("cd \(dir.url.path) && split -n l/4 p0\(piece) q && for q in qaa qab qac qad; do cat $q >> \(log); sleep 0.03; done; rm qa?")
+            Thread.sleep(forTimeInterval: 0.15)
+            // copytruncate loses what is written between its copy and its truncate; wait for the daemon
+            // to have read everything first, as a quiet log would be.
+            try sh(rotate)
+            if piece == 3 {
+                stop(daemon)  // SIGTERM in the middle; the restart resumes open sessions and offsets
+                daemon = try start(config, log: dir.path("daemon.log"))
+            }
+        }
+        Thread.sleep(forTimeInterval: 0.3)
+        stop(daemon)
+        // Close what is still open, as at the end of input.
+        let drain = try RealLogsTests.run(try #require(RealLogsTests.sessiontailBinary()), ["run", "--drain", "--config", config], cwd: root)
+        #expect(drain.status == 0, "\(drain.stderrText)")
+
+        let batch = try RealLogsTests.run(try #require(RealLogsTests.sessiontailBinary()), ["sessionize", "--host", "semicomplete.com", elastic], cwd: root)
+        let expected = try RealLogsTests.project(RealLogsTests.parseCSV(batch.stdout), onto: PostgresCLITests.columns, what: "sessionize")
+        let stored = try PostgresCLITests.tableRows(table)
+        let daemonLog = (try? String(contentsOfFile: dir.path("daemon.log"), encoding: .utf8)) ?? ""
+        #expect(stored.count == expected.count, "\(daemonLog)")
+        let identical = PostgresCLITests.sorted(stored) == PostgresCLITests.sorted(expected)
+        #expect(identical, "\(PostgresCLITests.describeDifferences(database: stored, batch: expected))\n\(daemonLog)")
+    }
+}
