@@ -59,6 +59,15 @@ public struct LineParser: Sendable {
                                     start: literals.baseAddress! + next.literalStart, count: next.literalCount))
                         else { return .unterminatedQuote }
                         end = close
+                    } else if step.field == .timeCommonLog {
+                        // `10/Oct/2000:13:55:36 -0700` holds a space: take its fixed width, not up to a
+                        // terminator (formats may write $time_local without brackets).
+                        end = min(pos + 26, n)
+                        if step.hasTerminator && end < n
+                            && base.load(fromByteOffset: end, as: UInt8.self) != step.terminator
+                        {
+                            return .badTime
+                        }
                     } else if step.hasTerminator {
                         var i = pos
                         let terminator = step.terminator

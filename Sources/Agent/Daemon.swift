@@ -71,7 +71,14 @@ public final class Daemon {
             let linesBefore = pipeline.statistics.lines
             for match in FileDiscovery.discover(patterns: source.paths, exclude: source.exclude) {
                 for path in match.rotated + [match.path] {
-                    try read(path, isLive: path == match.path, host: match.host ?? source.host, source: source, into: &pipeline)
+                    do {
+                        try read(
+                            path, isLive: path == match.path, host: match.host ?? source.host, source: source,
+                            into: &pipeline)
+                    } catch let error as InputError where path != match.path {
+                        // A rotated file still being compressed reads as truncated gzip: next pass.
+                        log("\(error) Trying again on the next pass.")
+                    }
                 }
             }
             if let wallClock, pipeline.statistics.lines == linesBefore {
@@ -89,7 +96,9 @@ public final class Daemon {
         var info = stat()
         guard stat(path, &info) == 0 else { return }  // rotated away since discovery: next pass
         let head = try InputFile.head(of: path)
-        let entry = checkpoints.entry(source: source.name, head: head)
+        // Per-host files of one source may start alike: the captured host is part of the file's name.
+        let key = host.map { source.name + "\u{0}" + $0 } ?? source.name
+        let entry = checkpoints.entry(source: key, head: head)
         if entry?.complete == true { return }
         let start = entry?.offset ?? 0
         let isGzip = InputFile.isGzip(path: path)
@@ -100,7 +109,7 @@ public final class Daemon {
         let origin = Origin.source(source.name + "\u{0}") ^ Checkpoints.fingerprint(head)
         let reached = try pipeline.read(
             path: path, from: start, host: host, origin: origin, finishPartialLine: !isLive && isGzip)
-        checkpoints.record(source: source.name, head: head, offset: reached, path: path, complete: !isLive && isGzip)
+        checkpoints.record(source: key, head: head, offset: reached, path: path, complete: !isLive && isGzip)
     }
 
     /// Ships the outbox when it is full or old enough (or when `force`d), then writes the state.

@@ -74,7 +74,10 @@ public final class FragmentShipper {
         let connection = try connect()
         do {
             // JIT compiling the merge costs more than it saves (the table's statistics lag behind it).
-            try connection.execute("BEGIN; SET LOCAL jit = off; TRUNCATE sessiontail_staging")
+            // READ COMMITTED whatever the database's default: after waiting for a key's lock, the merge
+            // must see the sessions another agent committed meanwhile.
+            try connection.execute(
+                "BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL jit = off; TRUNCATE sessiontail_staging")
             try connection.copy(
                 "COPY sessiontail_staging (\(FragmentRows.columns)) FROM STDIN", data: rows.data)
             let result = try connection.execute(applyStatements)

@@ -33,7 +33,7 @@ public final class PostgresConnection {
                 kind: permanent ? .permanent : .transient, sqlState: nil,
                 message: "cannot connect to PostgreSQL (\(redactedConninfo.isEmpty ? "PG* environment" : redactedConninfo)): \(message)")
         }
-        _ = try execute("SET client_min_messages TO warning")
+        _ = try execute("SET client_min_messages TO warning; SET client_encoding TO 'UTF8'")
     }
 
     deinit { PQfinish(connection) }

@@ -9,7 +9,7 @@ public enum Schema {
     public static func prepare(
         _ connection: PostgresConnection, table: SessionTable, gapMillis: Int64
     ) throws(PostgresError) {
-        try connection.execute("BEGIN")
+        try connection.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
         do throws(PostgresError) {
             // One lock for all schema work: agents starting together create `sessiontail_schema` once.
             try connection.execute("SELECT pg_advisory_xact_lock(7413, 0)")

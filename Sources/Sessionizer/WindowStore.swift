@@ -95,10 +95,12 @@ public struct WindowStore {
     }
 
     /// An estimate of the memory the store holds, in bytes, as compared with the cap.
+    ///
+    /// Counts what is live (keys, sessions, their text), not array capacities, so that evicting
+    /// sessions lowers it; fragments waiting in ``takeFragments()`` belong to the caller.
     public var memoryInUse: Int {
-        keyHost.capacity * (4 + 8 + 4 + 4) + keyClients.capacity + keyIndex.capacity * 4
-            + sessions.capacity * MemoryLayout<Session>.stride + attributeBytes
-            + openSessions * 48 + fragments.count * (MemoryLayout<Fragment>.stride + 48)
+        keyCount * (4 + 8 + 4 + 4 + WindowStore.inlineClient) + keyIndex.count * 4
+            + openSessions * (MemoryLayout<Session>.stride + 48) + attributeBytes
     }
 
     /// Adds one event, then lets go of the sessions that are due (closed by the watermark, or evicted by
@@ -361,7 +363,9 @@ public struct WindowStore {
 
     @usableFromInline
     mutating func evict() {
-        while lruTail >= 0 && memoryInUse > configuration.memoryLimit {
+        // Down to 90 % of the cap, so that the next few sessions do not each evict one.
+        let target = configuration.memoryLimit - configuration.memoryLimit / 10
+        while lruTail >= 0 && memoryInUse > target {
             emit(lruTail, cause: .evicted)
             evictions += 1
         }

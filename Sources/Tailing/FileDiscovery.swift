@@ -73,22 +73,31 @@ public enum FileDiscovery {
         return stat(path, &info) == 0
     }
 
-    /// The text `{host}` stands for in `path`: what lies between the pattern's text before and after it
-    /// (the pattern's other wildcards are taken to be outside the host's part of the name).
+    /// The text `{host}` stands for in `path`: in the path segment where the pattern has `{host}`, the
+    /// longest text such that the rest of the segment still matches the pattern's rest.
     static func capture(_ pattern: String, _ path: String) -> String? {
-        guard let range = pattern.firstRange(of: "{host}") else { return nil }
-        let suffix = pattern[range.upperBound...]
-        // The host ends where the pattern's literal tail (up to its last wildcard) begins.
-        let literalTail = suffix.split(whereSeparator: { "*?[".contains($0) }).last.map(String.init) ?? String(suffix)
-        let prefix = pattern[..<range.lowerBound]
-        let literalHead = prefix.split(separator: "/", omittingEmptySubsequences: false).last.map(String.init) ?? ""
-        let name = path.split(separator: "/", omittingEmptySubsequences: false).last.map(String.init) ?? path
-        guard name.hasPrefix(literalHead) else { return nil }
-        var rest = name.dropFirst(literalHead.count)
-        if !literalTail.isEmpty, let end = rest.firstRange(of: literalTail) {
-            rest = rest[..<end.lowerBound]
+        let patternSegments = pattern.split(separator: "/", omittingEmptySubsequences: false)
+        let pathSegments = path.split(separator: "/", omittingEmptySubsequences: false)
+        guard patternSegments.count == pathSegments.count,
+            let index = patternSegments.firstIndex(where: { $0.contains("{host}") }),
+            let placeholder = patternSegments[index].firstRange(of: "{host}")
+        else { return nil }
+        let segment = patternSegments[index]
+        let before = String(segment[..<placeholder.lowerBound])
+        let after = String(segment[placeholder.upperBound...]).replacingHostPlaceholder(with: "*")
+        let name = Array(pathSegments[index].utf8)
+        // Try the longest host first; the prefix before {host} must match too.
+        for end in stride(from: name.count, through: 1, by: -1) {
+            for start in 0..<end {
+                let head = String(decoding: name[..<start], as: UTF8.self)
+                let host = String(decoding: name[start..<end], as: UTF8.self)
+                let tail = String(decoding: name[end...], as: UTF8.self)
+                if fnmatch(before, head, 0) == 0 && fnmatch(after, tail, 0) == 0 && !host.contains("/") {
+                    return host.lowercased()
+                }
+            }
         }
-        return rest.isEmpty ? nil : rest.lowercased()
+        return nil
     }
 }
 

@@ -39,6 +39,12 @@ public final class GzipDecoder {
         stream.pointee.next_out = output.baseAddress?.assumingMemoryBound(to: Bytef.self)
         stream.pointee.avail_out = uInt(output.count)
         while stream.pointee.avail_out > 0 && stream.pointee.avail_in > 0 {
+            if finished && trailingZeros() {
+                // Zero padding after the last member (some tools pad to a block): the end, as for zcat.
+                stream.pointee.next_in += Int(stream.pointee.avail_in)
+                stream.pointee.avail_in = 0
+                break
+            }
             if finished {
                 // Another gzip member follows the one that ended.
                 inflateReset(stream)
@@ -57,6 +63,12 @@ public final class GzipDecoder {
             }
         }
         return output.count - Int(stream.pointee.avail_out)
+    }
+
+    private func trailingZeros() -> Bool {
+        guard let input = stream.pointee.next_in else { return false }
+        for i in 0..<Int(stream.pointee.avail_in) where input[i] != 0 { return false }
+        return true
     }
 
     /// Whether the data ended cleanly (after a complete gzip member, or before any data).

@@ -11,6 +11,7 @@ public final class PrefetchingSource: ByteSource {
     private let shared: Shared
     private var thread = pthread_t()
     private var current: Int = -1
+    private var currentCount = 0
     private var position = 0
 
     /// Starts reading `source` ahead, in `chunkCount` chunks of `chunkSize` bytes.
@@ -35,18 +36,20 @@ public final class PrefetchingSource: ByteSource {
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws(InputError) -> Int {
         if current < 0 {
             switch shared.takeFilled() {
-            case .chunk(let index): current = index
+            case .chunk(let index, let count):
+                current = index
+                currentCount = count
             case .end: return 0
             case .failed(let error): throw error
             }
             position = 0
         }
         let chunk = shared.chunks[current]
-        let available = shared.filled[current] - position
+        let available = currentCount - position
         let n = min(available, buffer.count)
         buffer.baseAddress!.copyMemory(from: chunk.baseAddress! + position, byteCount: n)
         position += n
-        if position == shared.filled[current] {
+        if position == currentCount {
             shared.release(current)
             current = -1
         }
@@ -56,7 +59,7 @@ public final class PrefetchingSource: ByteSource {
     /// The state the consumer and the reader thread share, under one mutex.
     final class Shared: @unchecked Sendable {
         enum Next {
-            case chunk(Int)
+            case chunk(Int, count: Int)
             case end
             case failed(InputError)
         }
@@ -133,7 +136,10 @@ public final class PrefetchingSource: ByteSource {
             pthread_mutex_lock(&mutex)
             defer { pthread_mutex_unlock(&mutex) }
             while queue.isEmpty && !finished { pthread_cond_wait(&changed, &mutex) }
-            if !queue.isEmpty { return .chunk(queue.removeFirst()) }
+            if !queue.isEmpty {
+                let index = queue.removeFirst()
+                return .chunk(index, count: filled[index])
+            }
             if let failure { return .failed(failure) }
             return .end
         }

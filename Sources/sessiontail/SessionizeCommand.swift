@@ -115,14 +115,18 @@ struct SessionizeCommand: ParsableCommand {
         } catch {
             throw ValidationError(error.description)
         }
+        // A file that cannot be read (or breaks off, as a truncated .gz) is reported; what was read of
+        // it and of the other files is still sessionized, and the exit status says something failed.
+        var failed = false
         for path in RotationOrder.sorted(files) {
             do {
                 try batch.read(path: path)
             } catch {
                 printError("sessiontail: \(error)")
-                throw ExitCode(1)
+                failed = true
             }
         }
+
         if output == .postgres {
             try shipToPostgres(&batch, gapMillis: gapMillis)
         } else {
@@ -137,6 +141,7 @@ struct SessionizeCommand: ParsableCommand {
             }
             report(batch.statistics)
         }
+        if failed { throw ExitCode(1) }
     }
 
     func report(_ statistics: InputStatistics) {

@@ -49,6 +49,15 @@ struct CustomFormatTests {
         #expect(f.host == "Blog.Example.NET" && f.client == "192.0.2.7" && f.status == 404 && f.userAgent == "bot")
     }
 
+    @Test func timeLocalWithoutBrackets() throws {
+        let format = try LogFormat(nginx: #"$remote_addr $time_local "$request" $status"#)
+        #expect(
+            parse(#"10.0.0.1 10/Oct/2000:13:55:36 -0700 "GET / HTTP/1.1" 200"#, format: format)
+                == .event(Fields(client: "10.0.0.1", time: apacheExampleMillis, method: "GET", path: "/", protocolVersion: "HTTP/1.1", status: 200)))
+        let first = try LogFormat(nginx: #"$time_local $remote_addr $status"#)
+        #expect(parse("10/Oct/2000:13:55:36 -0700 ::1 404", format: first) == .event(Fields(client: "::1", time: apacheExampleMillis, status: 404)))
+    }
+
     @Test func apacheMsecTime() throws {
         let format = try LogFormat(apache: "%{msec}t %h %>s")
         #expect(parse("1752611383123 10.1.1.1 200", format: format) == .event(Fields(client: "10.1.1.1", time: 1_752_611_383_123, status: 200)))

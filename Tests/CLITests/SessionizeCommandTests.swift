@@ -82,6 +82,26 @@ struct SessionizeCommandTests {
         #expect(rows.last == #"h,1.2.3.4,2000-10-10T20:55:36Z,2000-10-10T20:55:36Z,1,5,/caf\xE9,,"say ""hi"", ok\x09",0"#)
     }
 
+    @Test func aTruncatedGzipIsReportedAndTheRestIsStillSessionized() throws {
+        let dir = try ScratchDirectory()
+        let cut = try shell("gzip -c \(elastic) | head -c 60000 > \(dir.path("cut.gz")) && printf 'x' >/dev/null")
+        #expect(cut.status == 0)
+        let out = try run(["sessionize", "--host", "h", root.appendingPathComponent("data/real/jul-yahi_biggersample.log").path, dir.path("cut.gz")])
+        #expect(out.status == 1)
+        #expect(out.stderrText.contains("cut.gz: the gzip data is truncated"))
+        let rows = String(decoding: out.stdout, as: UTF8.self).split(separator: "\n")
+        #expect(rows.count > 29, "the readable part of the .gz and the other file are still sessionized")
+    }
+
+    @Test func gzipWithZeroPaddingReadsLikeZcat() throws {
+        let dir = try ScratchDirectory()
+        let padded = try shell("gzip -c \(elastic) > \(dir.path("p.gz")) && head -c 512 /dev/zero >> \(dir.path("p.gz"))")
+        #expect(padded.status == 0)
+        let out = try run(["sessionize", "--host", "h", dir.path("p.gz")])
+        #expect(out.status == 0, "\(out.stderrText)")
+        #expect(out.stderrText.contains("10000 lines in 1 file"))
+    }
+
     @Test func errorsSayWhatIsWrongAndMalformedLinesDoNot() throws {
         let missing = try run(["sessionize", "--host", "h", "/nonexistent/access.log"])
         #expect(missing.status == 1)
