@@ -92,7 +92,16 @@ public struct BatchSessionizer {
     public mutating func read(
         path: String, from offset: UInt64, host: String?, origin source: UInt64, finishPartialLine: Bool
     ) throws -> UInt64 {
-        let file = try InputFile(path: path)
+        try read(
+            file: try InputFile(path: path), path: path, from: offset, host: host, origin: source,
+            finishPartialLine: finishPartialLine)
+    }
+
+    /// As ``read(path:from:host:origin:finishPartialLine:)``, from a file already open.
+    public mutating func read(
+        file: InputFile, path: String, from offset: UInt64, host: String?, origin source: UInt64,
+        finishPartialLine: Bool
+    ) throws -> UInt64 {
         try file.skip(offset)
         statistics.files += 1
         var reader = LineReader(source: PrefetchingSource(file), maxLineLength: options.maxLineLength)

@@ -93,22 +93,28 @@ public final class Daemon {
     private func read(
         _ path: String, isLive: Bool, host: String?, source: Configuration.Source, into pipeline: inout BatchSessionizer
     ) throws {
-        var info = stat()
-        guard stat(path, &info) == 0 else { return }  // rotated away since discovery: next pass
-        let head = try InputFile.head(of: path)
+        // One descriptor for the fingerprint and the reading: logrotate may rename the path in between.
+        let file: InputFile
+        do {
+            file = try InputFile(path: path)
+        } catch {
+            if error.problem == "no such file" { return }  // rotated away since discovery: next pass
+            throw error
+        }
+        let head = try file.readHead()
         // Per-host files of one source may start alike: the captured host is part of the file's name.
         let key = host.map { source.name + "\u{0}" + $0 } ?? source.name
         let entry = checkpoints.entry(source: key, head: head)
         if entry?.complete == true { return }
         let start = entry?.offset ?? 0
-        let isGzip = InputFile.isGzip(path: path)
-        // A plain file no longer than what was read has nothing new: no need to open it.
-        if !isGzip, let entry, UInt64(info.st_size) <= entry.offset { return }
+        let isGzip = file.isGzip
+        // A plain file no longer than what was read has nothing new.
+        if !isGzip, let entry, file.sizeOnDisk <= entry.offset { return }
         // The origin names the file by its content, not its name, so that the same events give the
         // same fragment ids however the file was named when read.
         let origin = Origin.source(source.name + "\u{0}") ^ Checkpoints.fingerprint(head)
         let reached = try pipeline.read(
-            path: path, from: start, host: host, origin: origin, finishPartialLine: !isLive && isGzip)
+            file: file, path: path, from: start, host: host, origin: origin, finishPartialLine: !isLive && isGzip)
         checkpoints.record(source: key, head: head, offset: reached, path: path, complete: !isLive && isGzip)
     }
 
@@ -132,10 +138,6 @@ public final class Daemon {
         // Only now do offsets and open sessions describe one instant with everything before it shipped.
         var open: [String: [Fragment]] = [:]
         for (name, pipeline) in pipelines { open[name] = pipeline.openFragments() }
-        checkpoints.retain { entry in
-            var info = stat()
-            return stat(entry.path, &info) == 0
-        }
         try DaemonState.save(checkpoints: checkpoints, open: open, path: Daemon.statePath(configuration))
     }
 

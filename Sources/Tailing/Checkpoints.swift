@@ -68,16 +68,19 @@ public struct Checkpoints: Sendable, Equatable {
             existing.source == source && existing.fingerprintLength <= length
                 && Checkpoints.fingerprint(head.prefix(existing.fingerprintLength)) == existing.fingerprint
         }) {
-            entries[i] = entry
-        } else {
-            entries.append(entry)
+            entries.remove(at: i)
+        }
+        // Most recently read last: the oldest are the first forgotten.
+        entries.append(entry)
+        let ofSource = entries.indices.filter { entries[$0].source == source }
+        if ofSource.count > Checkpoints.entriesPerSource {
+            entries.remove(at: ofSource[0])
         }
     }
 
-    /// Forgets the entries of files that no longer exist anywhere (`keep` says which to keep).
-    public mutating func retain(where keep: (Entry) -> Bool) {
-        entries.removeAll { !keep($0) }
-    }
+    /// Entries kept per source (and host): the files of a rotated set and more. A file's entry is not
+    /// dropped when its path is missing, as it is for a moment while logrotate renames and creates.
+    public static let entriesPerSource = 256
 
     // MARK: - On disk
 

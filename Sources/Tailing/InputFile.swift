@@ -18,6 +18,9 @@ public final class InputFile: ByteSource {
     private var compressedStart = 0
     private var compressedEnd = 0
     private var atEnd = false
+    /// Content already read (by ``readHead(count:)``) and handed out again before anything else.
+    private var replay: [UInt8] = []
+    private var replayStart = 0
 
     /// Opens `path` (`-`: standard input) and looks at its first bytes to tell gzip from plain text.
     public init(path: String) throws(InputError) {
@@ -53,6 +56,9 @@ public final class InputFile: ByteSource {
     /// reading and discarding for gzip and pipes.
     public func skip(_ count: UInt64) throws(InputError) {
         var remaining = count
+        let fromReplay = min(UInt64(replay.count - replayStart), remaining)
+        replayStart += Int(fromReplay)
+        remaining -= fromReplay
         if decoder == nil {
             let sniffed = UInt64(compressedEnd - compressedStart)
             let fromSniffed = min(sniffed, remaining)
@@ -82,19 +88,43 @@ public final class InputFile: ByteSource {
     /// The first `count` bytes of the content (decompressed for gzip) of the file at `path`: its
     /// fingerprint, when `count` is ``Checkpoints/fingerprintSize``.
     public static func head(of path: String, count: Int = Checkpoints.fingerprintSize) throws(InputError) -> [UInt8] {
-        let file = try InputFile(path: path)
+        try InputFile(path: path).readHead(count: count)
+    }
+
+    /// The first `count` bytes of the content (decompressed), read through this same descriptor (so
+    /// that they belong to the file read next, even if the path is renamed meanwhile) and handed out
+    /// again by the reads that follow. Call before any other read.
+    public func readHead(count: Int = Checkpoints.fingerprintSize) throws(InputError) -> [UInt8] {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: count, alignment: 16)
         defer { buffer.deallocate() }
         var filled = 0
         while filled < count {
-            let n = try file.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]))
+            let n = try readContent(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]))
             if n == 0 { break }
             filled += n
         }
-        return Array(buffer[..<filled])
+        replay = Array(buffer[..<filled])
+        replayStart = 0
+        return replay
+    }
+
+    /// The file's size on disk (compressed for gzip).
+    public var sizeOnDisk: UInt64 {
+        var info = stat()
+        return fstat(fd, &info) == 0 ? UInt64(info.st_size) : 0
     }
 
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws(InputError) -> Int {
+        if replayStart < replay.count {
+            let n = min(buffer.count, replay.count - replayStart)
+            replay.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress! + replayStart, byteCount: n) }
+            replayStart += n
+            return n
+        }
+        return try readContent(into: buffer)
+    }
+
+    private func readContent(into buffer: UnsafeMutableRawBufferPointer) throws(InputError) -> Int {
         guard let decoder else {
             // Plain: hand out the sniffed bytes first, then read straight into the caller's buffer.
             if compressedStart < compressedEnd {
