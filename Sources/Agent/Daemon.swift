@@ -21,11 +21,11 @@ import Glibc
 /// written after the closed sessions before that instant were shipped, so that a restart resumes the
 /// open sessions instead of cutting them.
 public final class Daemon {
-    public let configuration: Configuration
+    public private(set) var configuration: Configuration
     private let log: (String) -> Void
     private var checkpoints: Checkpoints
     private var pipelines: [String: BatchSessionizer] = [:]
-    private let shipper: FragmentShipper
+    private var shipper: FragmentShipper
     private var outbox: [Fragment] = []
     private var outboxSince: Int64? = nil
     /// Counts since start.
@@ -51,16 +51,51 @@ public final class Daemon {
             agentID: configuration.agentID, log: log)
         _ = try shipper.connect()
         for source in configuration.sources {
-            var pipeline = try BatchSessionizer(
-                options: BatchOptions(
-                    format: source.format, host: source.host ?? "-", useForwardedFor: source.clientIP == .xForwardedFor,
-                    sessionizer: SessionizerConfiguration(
-                        gapMillis: configuration.gapMillis, latenessMillis: configuration.latenessMillis,
-                        memoryLimit: configuration.memoryLimit),
-                    streaming: true))
+            var pipeline = try Daemon.pipeline(source, configuration)
             pipeline.restore(open[source.name] ?? [])
             pipelines[source.name] = pipeline
         }
+    }
+
+    static func pipeline(_ source: Configuration.Source, _ configuration: Configuration) throws -> BatchSessionizer {
+        try BatchSessionizer(
+            options: BatchOptions(
+                format: source.format, host: source.host ?? "-", useForwardedFor: source.clientIP == .xForwardedFor,
+                sessionizer: SessionizerConfiguration(
+                    gapMillis: configuration.gapMillis, latenessMillis: configuration.latenessMillis,
+                    memoryLimit: configuration.memoryLimit),
+                streaming: true))
+    }
+
+    /// Applies a new configuration (SIGHUP) without losing open sessions: sources added start, sources
+    /// removed have their open sessions shipped as fragments, a source whose format or settings
+    /// changed keeps its open sessions; new PostgreSQL settings take effect from the next batch (the
+    /// new connection is made, and the schema checked, before anything changes: on failure the old
+    /// configuration stays in force).
+    public func reload(_ new: Configuration) throws {
+        var newShipper = shipper
+        if new.conninfo != configuration.conninfo || new.table != configuration.table
+            || new.gapMillis != configuration.gapMillis || new.agentID != configuration.agentID
+        {
+            newShipper = FragmentShipper(
+                conninfo: new.conninfo, table: new.table, gapMillis: new.gapMillis, agentID: new.agentID, log: log)
+            _ = try newShipper.connect()
+        }
+        var newPipelines: [String: BatchSessionizer] = [:]
+        for source in new.sources {
+            var pipeline = try Daemon.pipeline(source, new)
+            if var old = pipelines[source.name] { pipeline.restore(old.flushFragments()) }
+            newPipelines[source.name] = pipeline
+        }
+        // Everything checked: switch. What was read under the old settings is shipped under them.
+        try shipAndCheckpoint(force: true)
+        for (name, var old) in pipelines where newPipelines[name] == nil {
+            outbox += old.flushFragments()
+        }
+        shipper = newShipper
+        pipelines = newPipelines
+        configuration = new
+        try shipAndCheckpoint(force: true)
     }
 
     /// Reads what is new in every source. With `idleAt`, sources that had nothing new have their event

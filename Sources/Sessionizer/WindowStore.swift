@@ -148,6 +148,15 @@ public struct WindowStore {
     public mutating func advanceTime(to time: Int64) {
         if newestTime.map({ time > $0 }) ?? true { newestTime = time }
         closeDue()
+        // Sessions touched after an earlier advance carry that time as their touch, however old their
+        // events: look at every session's own end (the log is idle, so this is not per line).
+        let watermark = (newestTime ?? time) - configuration.latenessMillis
+        var s = lruTail
+        while s >= 0 {
+            let newer = sessions[Int(s)].prev
+            if sessions[Int(s)].end + configuration.gapMillis < watermark { emit(s, cause: .closed) }
+            s = newer
+        }
     }
 
     /// Emits every open session as a fragment (end of input).

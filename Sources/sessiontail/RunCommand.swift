@@ -7,6 +7,8 @@ import Glibc
 
 /// Set by SIGTERM and SIGINT; read by the main loop.
 nonisolated(unsafe) var stopRequested: sig_atomic_t = 0
+/// Set by SIGHUP; read by the main loop.
+nonisolated(unsafe) var reloadRequested: sig_atomic_t = 0
 
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -44,12 +46,14 @@ struct RunCommand: ParsableCommand {
         }
         signal(SIGTERM) { _ in stopRequested = 1 }
         signal(SIGINT) { _ in stopRequested = 1 }
+        signal(SIGHUP) { _ in reloadRequested = 1 }
         signal(SIGPIPE, SIG_IGN)
         // A parent may have started us with these blocked (a mask is inherited): take them.
         var wanted = sigset_t()
         sigemptyset(&wanted)
         sigaddset(&wanted, SIGTERM)
         sigaddset(&wanted, SIGINT)
+        sigaddset(&wanted, SIGHUP)
         pthread_sigmask(SIG_UNBLOCK, &wanted, nil)
         do {
             let daemon = try Daemon(configuration: configuration, log: { printError("sessiontail: \($0)") })
@@ -62,6 +66,10 @@ struct RunCommand: ParsableCommand {
                     "sessiontail: running as \(configuration.agentID) with \(configuration.sources.count) sources, \(daemon.openSessions) open sessions restored"
                 )
                 while stopRequested == 0 {
+                    if reloadRequested != 0 {
+                        reloadRequested = 0
+                        reload(daemon)
+                    }
                     try daemon.pass(idleAt: wallClock())
                     try daemon.shipAndCheckpoint(force: false, stopRetrying: { stopRequested != 0 })
                     var pause = timespec(tv_sec: Int(interval / 1_000), tv_nsec: Int(interval % 1_000) * 1_000_000)
@@ -79,6 +87,18 @@ struct RunCommand: ParsableCommand {
         } catch {
             printError("sessiontail: \(error)")
             throw ExitCode(2)
+        }
+    }
+
+    /// Re-reads the configuration; a file that does not validate (or a database that cannot be
+    /// reached with it) is refused and the running configuration stays in force.
+    func reload(_ daemon: Daemon) {
+        do {
+            let new = try Configuration.load(path: config)
+            try daemon.reload(new)
+            printError("sessiontail: reloaded \(config): \(new.sources.count) sources")
+        } catch {
+            printError("sessiontail: reload refused, the running configuration stays in force: \(error)")
         }
     }
 
