@@ -203,10 +203,4 @@ public struct BatchSessionizer {
         statistics.sessions = sessions
     }
 
-    /// Closes every open session and returns the sessions, joined and sorted (see ``finish(_:)``).
-    public mutating func finish() throws -> [Fragment] {
-        var sessions: [Fragment] = []
-        try finish { sessions.append($0) }
-        return sessions
-    }
 }

@@ -84,18 +84,6 @@ public struct Checkpoints: Sendable, Equatable {
 
     // MARK: - On disk
 
-    /// Reads the checkpoints at `path`; none if the file does not exist.
-    public static func load(path: String) throws(InputError) -> Checkpoints {
-        let bytes: [UInt8]
-        do {
-            bytes = try FileSystem.readAll(path)
-        } catch {
-            if error.problem == "no such file" { return Checkpoints() }
-            throw error
-        }
-        return try decode(bytes, path: path)
-    }
-
     /// Decodes checkpoints written by ``encoded()``; `path` names them in errors.
     public static func decode(_ bytes: some Collection<UInt8>, path: String) throws(InputError) -> Checkpoints {
         let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true)
@@ -119,11 +107,6 @@ public struct Checkpoints: Sendable, Equatable {
                     complete: fields.count == 6 && fields[5] == "complete"))
         }
         return checkpoints
-    }
-
-    /// Writes the checkpoints to `path` atomically and durably.
-    public func save(path: String) throws(InputError) {
-        try FileSystem.writeAtomically(encoded(), to: path)
     }
 
     /// The checkpoints as text, one file a line.

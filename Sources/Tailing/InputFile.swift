@@ -75,22 +75,6 @@ public final class InputFile: ByteSource {
         }
     }
 
-    /// Whether the file at `path` is gzip-compressed (by its magic bytes, not its name).
-    public static func isGzip(path: String) -> Bool {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var magic: (UInt8, UInt8) = (0, 0)
-        let n = withUnsafeMutableBytes(of: &magic) { pread(fd, $0.baseAddress, 2, 0) }
-        return n == 2 && magic.0 == 0x1F && magic.1 == 0x8B
-    }
-
-    /// The first `count` bytes of the content (decompressed for gzip) of the file at `path`: its
-    /// fingerprint, when `count` is ``Checkpoints/fingerprintSize``.
-    public static func head(of path: String, count: Int = Checkpoints.fingerprintSize) throws(InputError) -> [UInt8] {
-        try InputFile(path: path).readHead(count: count)
-    }
-
     /// The first `count` bytes of the content (decompressed), read through this same descriptor (so
     /// that they belong to the file read next, even if the path is renamed meanwhile) and handed out
     /// again by the reads that follow. Call before any other read.
