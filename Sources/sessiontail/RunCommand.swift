@@ -1,5 +1,6 @@
 import Agent
 import ArgumentParser
+import Tailing
 
 #if canImport(Glibc)
 import Glibc
@@ -65,15 +66,33 @@ struct RunCommand: ParsableCommand {
                 printError(
                     "sessiontail: running as \(configuration.agentID) with \(configuration.sources.count) sources, \(daemon.openSessions) open sessions restored"
                 )
+                // inotify wakes the loop when a log directory changes; the interval is the fallback.
+                let watcher = DirectoryWatcher()
+                watcher?.watch(directoriesOf: configuration.sources.flatMap(\.paths))
                 while stopRequested == 0 {
                     if reloadRequested != 0 {
                         reloadRequested = 0
                         reload(daemon)
+                        watcher?.watch(directoriesOf: daemon.configuration.sources.flatMap(\.paths))
                     }
                     try daemon.pass(idleAt: wallClock())
                     try daemon.shipAndCheckpoint(force: false, stopRetrying: { stopRequested != 0 })
-                    var pause = timespec(tv_sec: Int(interval / 1_000), tv_nsec: Int(interval % 1_000) * 1_000_000)
-                    _ = nanosleep(&pause, nil)  // a signal cuts the pause short
+                    // A change in a log directory, a signal, or the interval ends the wait. Shipping by age
+                    // needs a wake-up too, so the wait is never longer than the batch age.
+                    let wait = min(interval * (watcher == nil ? 1 : 4), max(configuration.batchAgeMillis, 50))
+                    if let watcher {
+                        let started = wallClock()
+                        watcher.wait(timeoutMillis: Int32(clamping: wait))
+                        // Busy logs change all the time: at most one pass per interval.
+                        let rest = interval - (wallClock() - started)
+                        if rest > 0 && stopRequested == 0 {
+                            var pause = timespec(tv_sec: Int(rest / 1_000), tv_nsec: Int(rest % 1_000) * 1_000_000)
+                            _ = nanosleep(&pause, nil)
+                        }
+                    } else {
+                        var pause = timespec(tv_sec: Int(wait / 1_000), tv_nsec: Int(wait % 1_000) * 1_000_000)
+                        _ = nanosleep(&pause, nil)  // a signal cuts the pause short
+                    }
                 }
                 // Stop reading; ship what is closed; keep the open sessions for the next start.
                 try daemon.shipAndCheckpoint(force: true, stopRetrying: { true })
