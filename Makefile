@@ -24,8 +24,9 @@ demo: release
 test: deps
 	swift build --build-tests
 	pg_virtualenv swift test --skip-build --skip Restart
-	@# Tests that restart PostgreSQL get a cluster of their own.
-	pg_virtualenv swift test --skip-build --filter Restart
+	@# Tests that restart PostgreSQL, and the live daemon through logrotate, get a cluster of their
+	@# own and run one at a time.
+	pg_virtualenv swift test --skip-build --no-parallel --filter Restart
 
 ## Throughput, gzip and memory figures against SPEC §8 targets (prints figures; never fails on a miss).
 bench: deps

@@ -32,6 +32,12 @@ public final class Daemon {
     public private(set) var statistics = InputStatistics()
     public private(set) var shippedFragments = 0
     public private(set) var appliedFragments = 0
+    /// Bytes of files that disappeared (deleted by logrotate, say) before they were read to their end.
+    public private(set) var lostBytes: UInt64 = 0
+    /// Plain files seen in the last pass that were not read to their end: fingerprint key → (path,
+    /// offset read, size). One missing from the next pass was lost with its unread bytes.
+    private var unfinished: [String: (path: String, offset: UInt64, size: UInt64)] = [:]
+    private var seen: [String: (path: String, offset: UInt64, size: UInt64)] = [:]
 
     /// Where the state lives in the state directory.
     public static func statePath(_ configuration: Configuration) -> String {
@@ -101,6 +107,8 @@ public final class Daemon {
     /// Reads what is new in every source. With `idleAt`, sources that had nothing new have their event
     /// time moved to that wall-clock time, closing the sessions then over.
     public func pass(idleAt wallClock: Int64? = nil) throws {
+        seen = [:]
+        defer { reportLostFiles() }
         for source in configuration.sources {
             var pipeline = pipelines[source.name]!
             let linesBefore = pipeline.statistics.lines
@@ -137,6 +145,7 @@ public final class Daemon {
             throw error
         }
         let head = try file.readHead()
+        let identity = source.name + "\u{0}" + String(Checkpoints.fingerprint(head), radix: 16)
         // Per-host files of one source may start alike: the captured host is part of the file's name.
         let key = host.map { source.name + "\u{0}" + $0 } ?? source.name
         let entry = checkpoints.entry(source: key, head: head)
@@ -144,13 +153,30 @@ public final class Daemon {
         let start = entry?.offset ?? 0
         let isGzip = file.isGzip
         // A plain file no longer than what was read has nothing new.
-        if !isGzip, let entry, file.sizeOnDisk <= entry.offset { return }
+        let size = file.sizeOnDisk
+        if !isGzip, let entry, size <= entry.offset {
+            seen[identity] = (path, entry.offset, size)
+            return
+        }
         // The origin names the file by its content, not its name, so that the same events give the
         // same fragment ids however the file was named when read.
         let origin = Origin.source(source.name + "\u{0}") ^ Checkpoints.fingerprint(head)
         let reached = try pipeline.read(
             file: file, path: path, from: start, host: host, origin: origin, finishPartialLine: !isLive && isGzip)
         checkpoints.record(source: key, head: head, offset: reached, path: path, complete: !isLive && isGzip)
+        if !isGzip { seen[identity] = (path, reached, file.sizeOnDisk) }
+    }
+
+    /// Files not read to their end in the last pass and gone in this one lost their unread bytes:
+    /// said loudly, and counted.
+    private func reportLostFiles() {
+        for (identity, file) in unfinished where seen[identity] == nil && file.size > file.offset {
+            lostBytes += file.size - file.offset
+            log(
+                "error: \(file.path) disappeared before it was read to its end: \(file.size - file.offset) bytes lost (rotated away or deleted faster than sessiontail reads; keep more rotations, or check why it falls behind)"
+            )
+        }
+        unfinished = seen
     }
 
     /// Ships the outbox when it is full or old enough (or when `force`d), then writes the state.

@@ -101,7 +101,7 @@ struct RunCommand: ParsableCommand {
             for sample in totals.samples { printError("sessiontail: malformed line \(sample)") }
             printError("sessiontail: \(totals.linesSummary)")
             printError(
-                "sessiontail: shipped \(daemon.shippedFragments) fragments as \(configuration.agentID) (\(daemon.appliedFragments) new); \(daemon.openSessions) sessions open; state in \(Daemon.statePath(configuration))"
+                "sessiontail: shipped \(daemon.shippedFragments) fragments as \(configuration.agentID) (\(daemon.appliedFragments) new); \(daemon.openSessions) sessions open; \(daemon.lostBytes) bytes lost to files that disappeared unread; state in \(Daemon.statePath(configuration))"
             )
         } catch {
             printError("sessiontail: \(error)")

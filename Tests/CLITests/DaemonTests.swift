@@ -92,3 +92,41 @@ struct DaemonTests {
         #expect(identical, "\(PostgresCLITests.describeDifferences(database: stored, batch: expected))\n\(daemonLog)")
     }
 }
+
+@Suite("run: a file deleted before it was read")
+struct LostFileTests {
+    @Test func isReportedLoudlyWithTheBytesLost() throws {
+        let dir = try ScratchDirectory()
+        let table = PostgresCLITests.freshTable()
+        defer { PostgresCLITests.dropTable(table) }
+        let log = dir.path("a.log")
+        try "10.0.0.1 - - [10/Oct/2025:13:00:00 +0000] \"GET / HTTP/1.1\" 200 1 \"-\" \"ua\"\npartial line without newline"
+            .write(toFile: log, atomically: false, encoding: .utf8)
+        let config = dir.path("sessiontail.yaml")
+        try """
+            state_dir: \(dir.path("state"))
+            sources:
+              - name: a
+                paths: ["\(log)"]
+                host: a.example
+            postgres:
+              table: \(table)
+            """.write(toFile: config, atomically: false, encoding: .utf8)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try #require(RealLogsTests.sessiontailBinary()))
+        process.arguments = ["run", "--config", config, "--poll-interval", "50ms"]
+        let output = dir.path("daemon.log")
+        FileManager.default.createFile(atPath: output, contents: nil)
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
+        try process.run()
+        Thread.sleep(forTimeInterval: 0.6)
+        try FileManager.default.removeItem(atPath: log)
+        Thread.sleep(forTimeInterval: 0.6)
+        process.terminate()
+        process.waitUntilExit()
+        let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+        #expect(process.terminationStatus == 0)
+        #expect(text.contains("error: \(log) disappeared before it was read to its end: 28 bytes lost"), "\(text)")
+        #expect(text.contains("28 bytes lost to files that disappeared unread"), "\(text)")
+    }
+}
