@@ -145,6 +145,10 @@ public final class Daemon {
             throw error
         }
         let head = try file.readHead()
+        // Empty when we looked: nothing to read, and nothing to know it by. Reading on anyway would
+        // take lines written since, with no checkpoint to record them under: the next pass would read
+        // them again.
+        if head.isEmpty { return }
         let identity = source.name + "\u{0}" + String(Checkpoints.fingerprint(head), radix: 16)
         // Per-host files of one source may start alike: the captured host is part of the file's name.
         let key = host.map { source.name + "\u{0}" + $0 } ?? source.name
