@@ -34,31 +34,7 @@ struct ConfigurationTests {
     }
 
     @Test func theContractExampleIsValid() throws {
-        let configuration = try decode(
-            """
-            agent_id: web-01                     # default: host name
-            state_dir: /var/lib/sessiontail
-            sources:
-              - name: nginx
-                paths: ["/var/log/nginx/{host}.access.log"]   # globs; {host} matches like * and names the vhost
-                exclude: []
-                format: combined                 # or: log_format: '$host $remote_addr - ...' (nginx) / '%v %h ...' (Apache)
-                host: www.example.com            # for formats without a host and paths without {host}
-                client_ip: remote_addr           # or x_forwarded_for
-            session:
-              gap: 5m
-              lateness: 60s
-            postgres:
-              conninfo: "host=db.internal dbname=analytics user=sessiontail"   # empty: libpq PG* environment
-              table: sessions
-              batch_size: 10000
-              batch_age: 2s
-            limits:
-              memory: 64MiB
-              disk: 1GiB
-            metrics:
-              listen: 127.0.0.1:9464             # empty: off
-            """)
+        let configuration = try decode(YAMLSubsetTests.specExample)
         #expect(configuration.agentID == "web-01")
         #expect(configuration.sources[0].host == "www.example.com")
         #expect(configuration.conninfo == "host=db.internal dbname=analytics user=sessiontail")

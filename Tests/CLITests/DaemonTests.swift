@@ -1,6 +1,20 @@
 import Foundation
 import Testing
 
+/// Starts `sessiontail run` polling every 50 ms, its output appended to `log`.
+func startDaemon(_ config: String, log: String) throws -> Process {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: try #require(RealLogsTests.sessiontailBinary()))
+    process.arguments = ["run", "--config", config, "--poll-interval", "50ms"]
+    if !FileManager.default.fileExists(atPath: log) { FileManager.default.createFile(atPath: log, contents: nil) }
+    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+    handle.seekToEndOfFile()
+    process.standardOutput = handle
+    process.standardError = handle
+    try process.run()
+    return process
+}
+
 /// `sessiontail run` as a process: live tailing through real logrotate, stopped and restarted with
 /// SIGTERM along the way; in the end the table equals the batch result over every line written.
 @Suite("run (live)", .serialized)
@@ -11,19 +25,6 @@ struct DaemonTests {
     func sh(_ command: String) throws {
         let out = try RealLogsTests.run("/bin/sh", ["-c", command], cwd: root)
         #expect(out.status == 0, "\(command): \(out.stderrText)")
-    }
-
-    func start(_ config: String, log: String) throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try #require(RealLogsTests.sessiontailBinary()))
-        process.arguments = ["run", "--config", config, "--poll-interval", "50ms"]
-        FileManager.default.createFile(atPath: log, contents: nil)
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        handle.seekToEndOfFile()
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
-        return process
     }
 
     func stop(_ process: Process) {
@@ -64,7 +65,7 @@ struct DaemonTests {
             """.write(toFile: dir.path("logrotate.conf"), atomically: false, encoding: .utf8)
         let rotate = "logrotate -f -s \(dir.path("logrotate.state")) \(dir.path("logrotate.conf"))"
 
-        var daemon = try start(config, log: dir.path("daemon.log"))
+        var daemon = try startDaemon(config, log: dir.path("daemon.log"))
         for piece in 0..<8 {
             // Each piece goes in as a few appends; then logrotate; the daemon polls meanwhile.
             try sh("cd \(dir.url.path) && split -n l/4 p0\(piece) q && for q in qaa qab qac qad; do cat $q >> \(log); sleep 0.03; done; rm qa?")
@@ -74,7 +75,7 @@ struct DaemonTests {
             try sh(rotate)
             if piece == 3 {
                 stop(daemon)  // SIGTERM in the middle; the restart resumes open sessions and offsets
-                daemon = try start(config, log: dir.path("daemon.log"))
+                daemon = try startDaemon(config, log: dir.path("daemon.log"))
             }
         }
         Thread.sleep(forTimeInterval: 0.3)
@@ -112,13 +113,8 @@ struct LostFileTests {
             postgres:
               table: \(table)
             """.write(toFile: config, atomically: false, encoding: .utf8)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try #require(RealLogsTests.sessiontailBinary()))
-        process.arguments = ["run", "--config", config, "--poll-interval", "50ms"]
         let output = dir.path("daemon.log")
-        FileManager.default.createFile(atPath: output, contents: nil)
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
-        try process.run()
+        let process = try startDaemon(config, log: output)
         Thread.sleep(forTimeInterval: 0.6)
         try FileManager.default.removeItem(atPath: log)
         Thread.sleep(forTimeInterval: 0.6)

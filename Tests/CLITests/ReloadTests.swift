@@ -41,13 +41,8 @@ struct ReloadTests {
         try "".write(toFile: dir.path("a.log"), atomically: false, encoding: .utf8)
         try "".write(toFile: dir.path("b.log"), atomically: false, encoding: .utf8)
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try #require(RealLogsTests.sessiontailBinary()))
-        process.arguments = ["run", "--config", path, "--poll-interval", "50ms"]
         let log = dir.path("daemon.log")
-        FileManager.default.createFile(atPath: log, contents: nil)
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        try process.run()
+        let process = try startDaemon(path, log: log)
         defer {
             process.terminate()
             process.waitUntilExit()
