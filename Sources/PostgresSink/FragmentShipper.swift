@@ -31,6 +31,8 @@ public final class FragmentShipper {
     public private(set) var shippedBatches = 0
     /// Failed attempts since creation.
     public private(set) var retries = 0
+    /// Failed attempts that were permanent (authentication, permissions, schema): an operator must act.
+    public private(set) var permanentFailures = 0
 
     public init(
         conninfo: String, table: SessionTable, gapMillis: Int64, agentID: String,
@@ -107,10 +109,12 @@ public final class FragmentShipper {
                 return applied
             } catch {
                 retries += 1
+                if error.kind == .permanent { permanentFailures += 1 }
                 if (error.kind == .permanent && !retryPermanent) || stopRetrying() { throw error }
                 let delay = backoff.nextDelay(after: error.kind, random: Double.random(in: 0..<1))
+                // `error:` and `warning:` set the message's priority in the journal.
                 log(
-                    "cannot ship \(fragments.count) fragments to \(table) (attempt \(backoff.failures)): \(error); retrying in \(String(format1: delay)) s"
+                    "\(error.kind == .permanent ? "error" : "warning"): cannot ship \(fragments.count) fragments to \(table) (attempt \(backoff.failures)): \(error); retrying in \(String(format1: delay)) s"
                 )
                 FragmentShipper.sleep(seconds: delay)
             }
