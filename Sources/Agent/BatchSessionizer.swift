@@ -172,6 +172,9 @@ public struct BatchSessionizer {
     /// Sessions now open.
     public var openSessions: Int { store.openSessions }
 
+    /// Sessions shipped early as fragments because of the memory cap, since this value was created.
+    public var evictions: Int { store.evictions }
+
     /// A snapshot of the open sessions, for a checkpoint.
     public func openFragments() -> [Fragment] { store.openFragments() }
 

@@ -24,9 +24,9 @@ public final class Daemon {
     public private(set) var configuration: Configuration
     private let log: (String) -> Void
     private var checkpoints: Checkpoints
-    private var pipelines: [String: BatchSessionizer] = [:]
-    private var shipper: FragmentShipper
-    private var outbox: [Fragment] = []
+    private(set) var pipelines: [String: BatchSessionizer] = [:]
+    private(set) var shipper: FragmentShipper
+    private(set) var outbox: [Fragment] = []
     private var outboxSince: Int64? = nil
     /// Counts since start.
     public private(set) var statistics = InputStatistics()
@@ -37,7 +37,7 @@ public final class Daemon {
     /// Plain files seen in the last pass that were not read to their end: fingerprint key → (path,
     /// offset read, size). One missing from the next pass was lost with its unread bytes.
     private var unfinished: [String: (path: String, offset: UInt64, size: UInt64)] = [:]
-    private var seen: [String: (path: String, offset: UInt64, size: UInt64)] = [:]
+    private(set) var seen: [String: (path: String, offset: UInt64, size: UInt64)] = [:]
 
     /// Where the state lives in the state directory.
     public static func statePath(_ configuration: Configuration) -> String {

@@ -11,9 +11,13 @@ struct CheckConfigCommand: ParsableCommand {
     @Option(help: "The configuration file.")
     var config: String = Configuration.defaultPath
 
+    @Flag(name: .shortAndLong, help: "Print nothing when the file is valid (for ExecStartPre= and ExecReload=).")
+    var quiet = false
+
     func run() throws {
         do {
             let configuration = try Configuration.load(path: config)
+            if quiet { return }
             var out = OutputStream()
             try out.write("# \(config): valid\n" + configuration.resolvedDescription)
             try out.flush()

@@ -7,9 +7,9 @@ struct ReportCommand: ParsableCommand {
         commandName: "report",
         abstract: "Average events per session for matching hosts, and a per-host comparison.",
         discussion: """
-            Reads the sessions table. The first figure is the seed analysis \\
-            SELECT ROUND(AVG(event_count), 2) FROM sessions WHERE host LIKE PATTERN; the comparison gives, per \\
-            host, sessions, average and median events per session, median duration and bounce rate (share of \\
+            Reads the sessions table. The first figure is the seed analysis \
+            SELECT ROUND(AVG(event_count), 2) FROM sessions WHERE host LIKE PATTERN; the comparison gives, per \
+            host, sessions, average and median events per session, median duration and bounce rate (share of \
             one-event sessions).
             """
     )

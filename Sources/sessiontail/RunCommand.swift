@@ -16,12 +16,17 @@ struct RunCommand: ParsableCommand {
         commandName: "run",
         abstract: "Sessionize the configured access logs and ship the sessions to PostgreSQL.",
         discussion: """
-            Reads what is new in every source a few times a second, through log rotation, ships sessions once \\
-            they are over (gap + lateness after their last request, by the logs' time or, when a log is idle, the \\
-            wall clock), and keeps offsets and open sessions in the state directory. SIGTERM or SIGINT: ship what \\
-            is closed, save the open sessions (a restart resumes them) and exit. With --drain: read every source \\
-            to its end (rotated and gzipped files included), close all open sessions, ship everything, checkpoint \\
-            and exit 0: a one-shot backfill.
+            Reads what is new in every source a few times a second, through log rotation, ships sessions once \
+            they are over (gap + lateness after their last request, by the logs' time or, when a log is idle, the \
+            wall clock), and keeps offsets and open sessions in the state directory. SIGTERM or SIGINT: ship what \
+            is closed, save the open sessions (a restart resumes them) and exit. With --drain: read every source \
+            to its end (rotated and gzipped files included), close all open sessions, ship everything, checkpoint \
+            and exit 0: a one-shot backfill. SIGHUP (systemctl reload sessiontail): re-read the configuration \
+            without losing open sessions; a file that does not validate is refused and the running one stays in \
+            force. Under systemd (Type=notify) it reports readiness, reloads, stopping, a status line and \
+            watchdog pings, and logs to the journal with priorities. While it runs, state_dir/status.json shows \
+            what it does (see 'sessiontail status') and, with metrics.listen set, http://ADDRESS/metrics serves \
+            Prometheus metrics.
             """
     )
 
@@ -42,7 +47,7 @@ struct RunCommand: ParsableCommand {
         do {
             configuration = try Configuration.load(path: config)
         } catch {
-            printError("sessiontail: \(error)")
+            LogWriter.standardError().write("error: \(error)")
             throw ExitCode(1)
         }
         signal(SIGTERM) { _ in stopRequested = 1 }
@@ -56,27 +61,37 @@ struct RunCommand: ParsableCommand {
         sigaddset(&wanted, SIGINT)
         sigaddset(&wanted, SIGHUP)
         pthread_sigmask(SIG_UNBLOCK, &wanted, nil)
+        let operation = DaemonOperation(config: config, configuration: configuration)
+        let log = operation.log
         do {
-            let daemon = try Daemon(configuration: configuration, log: { printError("sessiontail: \($0)") })
+            let daemon = try Daemon(configuration: configuration, log: log)
             if drain {
                 try daemon.pass()
                 daemon.closeAll()
                 try daemon.shipAndCheckpoint(force: true)
             } else {
-                printError(
-                    "sessiontail: running as \(configuration.agentID) with \(configuration.sources.count) sources, \(daemon.openSessions) open sessions restored"
+                log(
+                    "running agent_id=\(configuration.agentID) sources=\(configuration.sources.count) open_sessions=\(daemon.openSessions) (restored) version=\(BuildInfo.version)"
                 )
+                operation.started(daemon)
                 // inotify wakes the loop when a log directory changes; the interval is the fallback.
                 let watcher = DirectoryWatcher()
                 watcher?.watch(directoriesOf: configuration.sources.flatMap(\.paths))
                 while stopRequested == 0 {
                     if reloadRequested != 0 {
                         reloadRequested = 0
-                        reload(daemon)
+                        operation.reloading(daemon)
+                        operation.reloaded(daemon, accepted: reload(daemon, log: log))
                         watcher?.watch(directoriesOf: daemon.configuration.sources.flatMap(\.paths))
                     }
                     try daemon.pass(idleAt: wallClock())
-                    try daemon.shipAndCheckpoint(force: false, stopRetrying: { stopRequested != 0 })
+                    try daemon.shipAndCheckpoint(
+                        force: false,
+                        stopRetrying: {
+                            operation.retrying(daemon)
+                            return stopRequested != 0
+                        })
+                    operation.iterated(daemon)
                     // A change in a log directory, a signal, or the interval ends the wait. Shipping by age
                     // needs a wake-up too, so the wait is never longer than the batch age.
                     let wait = min(interval * (watcher == nil ? 1 : 4), max(configuration.batchAgeMillis, 50))
@@ -95,29 +110,35 @@ struct RunCommand: ParsableCommand {
                     }
                 }
                 // Stop reading; ship what is closed; keep the open sessions for the next start.
+                operation.stopping(daemon)
                 try daemon.shipAndCheckpoint(force: true, stopRetrying: { true })
+                operation.stopped(daemon)
             }
             let totals = daemon.totals
-            for sample in totals.samples { printError("sessiontail: malformed line \(sample)") }
-            printError("sessiontail: \(totals.linesSummary)")
-            printError(
-                "sessiontail: shipped \(daemon.shippedFragments) fragments as \(configuration.agentID) (\(daemon.appliedFragments) new); \(daemon.openSessions) sessions open; \(daemon.lostBytes) bytes lost to files that disappeared unread; state in \(Daemon.statePath(configuration))"
+            // The running daemon logged its malformed lines as it read them.
+            if drain { for sample in totals.samples { log("malformed line \(sample)") } }
+            log(totals.linesSummary)
+            log(
+                "shipped \(daemon.shippedFragments) fragments as \(configuration.agentID) (\(daemon.appliedFragments) new); \(daemon.openSessions) sessions open; \(daemon.lostBytes) bytes lost to files that disappeared unread; state in \(Daemon.statePath(configuration))"
             )
         } catch {
-            printError("sessiontail: \(error)")
+            log("error: \(error)")
             throw ExitCode(2)
         }
     }
 
     /// Re-reads the configuration; a file that does not validate (or a database that cannot be
-    /// reached with it) is refused and the running configuration stays in force.
-    func reload(_ daemon: Daemon) {
+    /// reached with it) is refused and the running configuration stays in force. Returns whether the
+    /// new configuration was applied.
+    func reload(_ daemon: Daemon, log: (String) -> Void) -> Bool {
         do {
             let new = try Configuration.load(path: config)
             try daemon.reload(new)
-            printError("sessiontail: reloaded \(config): \(new.sources.count) sources")
+            log("reloaded config=\(config) sources=\(new.sources.count)")
+            return true
         } catch {
-            printError("sessiontail: reload refused, the running configuration stays in force: \(error)")
+            log("error: reload refused, the running configuration stays in force: \(error)")
+            return false
         }
     }
 

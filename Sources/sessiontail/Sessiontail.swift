@@ -1,3 +1,4 @@
+import Agent
 import ArgumentParser
 
 @main
@@ -9,7 +10,9 @@ struct Sessiontail: ParsableCommand {
             Sessions are Apache Flink's session windows per (client IP, virtual host): events at most the gap \
             apart (default 5 minutes) are one session, whatever order they arrive in.
             """,
-        version: "0.1.0",
-        subcommands: [SessionizeCommand.self, RunCommand.self, CheckConfigCommand.self, ReportCommand.self]
+        version: BuildInfo.version,
+        subcommands: [
+            SessionizeCommand.self, RunCommand.self, CheckConfigCommand.self, StatusCommand.self, ReportCommand.self,
+        ]
     )
 }

@@ -1,0 +1,139 @@
+import Tailing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `state_dir/status.json`: the daemon's ``DaemonStatus``, rewritten at most once a second, read by
+/// `sessiontail status`.
+public enum StatusFile {
+    /// A status file that cannot be read, with what to do.
+    public struct ReadError: Error, CustomStringConvertible, Sendable {
+        public let description: String
+        /// The file does not exist: the daemon never ran with this state directory.
+        public var missing = false
+    }
+
+    /// Writes `status` to `path` through a temporary file and `rename`, so that a reader sees the old
+    /// or the new file, never a part. Not synced to disk: it describes the running process only.
+    public static func write(_ status: DaemonStatus, to path: String) throws {
+        let bytes = try status.json()
+        let temporary = path + ".tmp"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o640)
+        guard fd >= 0 else { throw InputError(path: temporary, errno: errno) }
+        var written = 0
+        while written < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + written, $0.count - written) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                let code = errno
+                close(fd)
+                throw InputError(path: temporary, errno: code)
+            }
+            written += n
+        }
+        close(fd)
+        guard rename(temporary, path) == 0 else { throw InputError(path: path, errno: errno) }
+    }
+
+    /// Reads the status the daemon last wrote to `path`.
+    public static func read(_ path: String) throws(ReadError) -> DaemonStatus {
+        let bytes: [UInt8]
+        do {
+            bytes = try FileSystem.readAll(path, limit: 64 << 20)
+        } catch {
+            if error.problem == "no such file" {
+                throw ReadError(
+                    description:
+                        "\(path) does not exist: sessiontail run has not run with this state directory (see `systemctl status sessiontail`)",
+                    missing: true)
+            }
+            throw ReadError(description: "Cannot read \(path): \(error.problem).")
+        }
+        do {
+            let status = try DaemonStatus.decode(json: bytes)
+            guard status.format <= DaemonStatus.currentFormat else {
+                throw ReadError(description: "\(path) was written by a newer sessiontail; upgrade sessiontail")
+            }
+            return status
+        } catch let error as ReadError {
+            throw error
+        } catch {
+            throw ReadError(description: "\(path) is not a status file sessiontail can read: \(error)")
+        }
+    }
+
+    /// Whether the process that wrote `status` still runs: its pid exists and is a sessiontail.
+    public static func isRunning(_ status: DaemonStatus) -> Bool {
+        guard status.state != .stopped, status.pid > 0 else { return false }
+        if kill(status.pid, 0) != 0 && errno != EPERM { return false }
+        // The pid may have been reused since: it must still be sessiontail.
+        guard let comm = try? FileSystem.readAll("/proc/\(status.pid)/comm", limit: 4096) else { return true }
+        return String(decoding: comm, as: UTF8.self).hasPrefix("sessiontail")
+    }
+}
+
+extension DaemonStatus {
+    /// The status for people: a summary, then one row per file.
+    public func rendered(running: Bool, now: Int64 = Instant.now().millis) -> String {
+        func ago(_ instant: Instant?) -> String {
+            guard let instant else { return "never" }
+            let seconds = max(0, (now - instant.millis) / 1_000)
+            let age: String
+            if seconds < 120 {
+                age = "\(seconds) s"
+            } else if seconds < 7_200 {
+                age = "\(seconds / 60) min"
+            } else if seconds < 172_800 {
+                age = "\(seconds / 3_600) h"
+            } else {
+                age = "\(seconds / 86_400) d"
+            }
+            return "\(instant) (\(age) ago)"
+        }
+        var out = ""
+        let what = running ? state.rawValue : "not running"
+        out += "sessiontail \(version), agent \(agentID): \(what) (pid \(pid), started \(startedAt), status of \(ago(updatedAt)))\n"
+        out += "config:            \(config)\n"
+        out += "throughput:        \(Quantity.compact(linesPerSecond)) lines/s; \(linesRead) lines read since start\n"
+        out += "lag:               \(Quantity.bytes(lagBytes)) behind (\(lagBytes) bytes)\n"
+        out += "open sessions:     \(openSessions)\n"
+        out += "outbox:            \(outboxFragments) fragments waiting\n"
+        out += "last ship:         \(ago(lastShipAt)); \(fragmentsShipped) fragments shipped, \(fragmentsApplied) new\n"
+        out += "ship retries:      \(shipRetries) (\(shipErrors) needing an operator)\n"
+        out += "errors:            \(errors)"
+        if let lastProblem { out += "; last problem \(ago(lastProblem.at)): \(lastProblem.message)" }
+        out += "\n"
+        if lostBytes > 0 { out += "lost:              \(lostBytes) bytes of files that disappeared unread\n" }
+        if reloads + reloadsRefused > 0 { out += "reloads:           \(reloads) (\(reloadsRefused) refused)\n" }
+        if let metricsListen { out += "metrics:           http://\(metricsListen)/metrics\n" }
+        out += "\n"
+        var rows: [[String]] = [["SOURCE", "FILE", "OFFSET", "LAG", "LAST EVENT", "EVENTS", "MALFORMED", "OPEN"]]
+        for source in sources {
+            let malformed = source.malformed.values.reduce(0, +)
+            let event = source.lastEventTime?.description ?? "-"
+            let counts = ["\(source.events)", "\(malformed)", "\(source.openSessions)"]
+            if source.files.isEmpty {
+                rows.append([source.name, "(no files)", "-", "-", event] + counts)
+            }
+            for (i, file) in source.files.enumerated() {
+                rows.append(
+                    [i == 0 ? source.name : "", file.path, "\(file.offset)", "\(file.lagBytes)", i == 0 ? event : ""]
+                        + (i == 0 ? counts : ["", "", ""]))
+            }
+        }
+        let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
+        let numeric: Set<Int> = [2, 3, 5, 6, 7]
+        for row in rows {
+            var line = ""
+            for (column, cell) in row.enumerated() {
+                let padding = String(repeating: " ", count: widths[column] - cell.count)
+                line += numeric.contains(column) ? padding + cell : cell + padding
+                if column < row.count - 1 { line += "  " }
+            }
+            while line.hasSuffix(" ") { line.removeLast() }
+            out += line + "\n"
+        }
+        return out
+    }
+}
