@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian packages sessiontail needs to build, test and run its demo and benchmarks.
+# With the argument `package`, also what building and testing the Debian package needs (make deb,
+# make test): debhelper, lintian, man-db, systemd (systemd-analyze, systemd-sysusers).
 # Idempotent: installs only what is missing. Needs root (or sudo) when something is missing.
 set -euo pipefail
 
 packages=(pkg-config zlib1g-dev libpq-dev gzip python3 time postgresql postgresql-common logrotate)
+if [ "${1:-}" = package ]; then
+    packages+=(debhelper dpkg-dev lintian man-db systemd util-linux)
+fi
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
