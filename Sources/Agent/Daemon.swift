@@ -32,12 +32,17 @@ public final class Daemon {
     public private(set) var statistics = InputStatistics()
     public private(set) var shippedFragments = 0
     public private(set) var appliedFragments = 0
-    /// Bytes of files that disappeared (deleted by logrotate, say) before they were read to their end.
+    /// Bytes of files that disappeared (deleted by logrotate, say) before they were read to their end,
+    /// as far as known, and how many such files.
     public private(set) var lostBytes: UInt64 = 0
-    /// Plain files seen in the last pass that were not read to their end: fingerprint key → (path,
-    /// offset read, size). One missing from the next pass was lost with its unread bytes.
-    private var unfinished: [String: (path: String, offset: UInt64, size: UInt64)] = [:]
-    private var seen: [String: (path: String, offset: UInt64, size: UInt64)] = [:]
+    public private(set) var lostFiles = 0
+    private var passNumber = 0
+    /// Plain files read, kept open so that one deleted before it was read to its end can be finished.
+    private var held: [HeldKey: HeldFile] = [:]
+    /// Checkpoint entries whose files were found in this pass, and how many passes in a row the
+    /// others have been missing.
+    private var present: Set<EntryKey> = []
+    private var missing: [EntryKey: Int] = [:]
 
     /// Where the state lives in the state directory.
     public static func statePath(_ configuration: Configuration) -> String {
@@ -61,6 +66,10 @@ public final class Daemon {
             pipeline.restore(open[source.name] ?? [])
             pipelines[source.name] = pipeline
         }
+    }
+
+    deinit {
+        for file in held.values { close(file.descriptor) }
     }
 
     static func pipeline(_ source: Configuration.Source, _ configuration: Configuration) throws -> BatchSessionizer {
@@ -98,6 +107,10 @@ public final class Daemon {
         for (name, var old) in pipelines where newPipelines[name] == nil {
             outbox += old.flushFragments()
         }
+        for (key, file) in held where newPipelines[file.source] == nil {
+            close(file.descriptor)
+            held[key] = nil
+        }
         shipper = newShipper
         pipelines = newPipelines
         configuration = new
@@ -107,8 +120,7 @@ public final class Daemon {
     /// Reads what is new in every source. With `idleAt`, sources that had nothing new have their event
     /// time moved to that wall-clock time, closing the sessions then over.
     public func pass(idleAt wallClock: Int64? = nil) throws {
-        seen = [:]
-        defer { reportLostFiles() }
+        passNumber += 1
         for source in configuration.sources {
             var pipeline = pipelines[source.name]!
             let linesBefore = pipeline.statistics.lines
@@ -124,12 +136,14 @@ public final class Daemon {
                     }
                 }
             }
+            try finishDeletedFiles(of: source, into: &pipeline)
             if let wallClock, pipeline.statistics.lines == linesBefore {
                 pipeline.advanceTime(to: wallClock)
             }
             outbox += pipeline.takeFragments()
             pipelines[source.name] = pipeline
         }
+        reportVanishedFiles()
         if outboxSince == nil && !outbox.isEmpty { outboxSince = wallClockMillis() }
     }
 
@@ -144,43 +158,103 @@ public final class Daemon {
             if error.problem == "no such file" { return }  // rotated away since discovery: next pass
             throw error
         }
+        try read(file, path: path, finish: !isLive && file.isGzip, host: host, source: source, into: &pipeline)
+    }
+
+    /// Reads `file` from its checkpoint; `finish`: to its very end (it will not grow), and marks it
+    /// complete.
+    private func read(
+        _ file: InputFile, path: String, finish: Bool, host: String?, source: Configuration.Source,
+        into pipeline: inout BatchSessionizer
+    ) throws {
         let head = try file.readHead()
         // Empty when we looked: nothing to read, and nothing to know it by. Reading on anyway would
         // take lines written since, with no checkpoint to record them under: the next pass would read
         // them again.
         if head.isEmpty { return }
-        let identity = source.name + "\u{0}" + String(Checkpoints.fingerprint(head), radix: 16)
         // Per-host files of one source may start alike: the captured host is part of the file's name.
         let key = host.map { source.name + "\u{0}" + $0 } ?? source.name
-        let entry = checkpoints.entry(source: key, head: head)
+        let identity = file.fileIdentity
+        let isGzip = file.isGzip
+        let isRotation = { (entry: Checkpoints.Entry) in
+            Checkpoints.isRotation(of: entry, path: path, identity: identity, isGzip: isGzip)
+        }
+        let entry = checkpoints.entry(source: key, head: head, identity: identity, isRotation: isRotation)
+        if let entry { present.insert(EntryKey(entry)) }
+        if !isGzip && !finish && held[HeldKey(key: key, identity: identity)] == nil {
+            let fd = file.duplicateDescriptor()
+            if fd >= 0 {
+                held[HeldKey(key: key, identity: identity)] = HeldFile(
+                    descriptor: fd, path: path, host: host, source: source.name, lastSeen: passNumber)
+            }
+        }
+        held[HeldKey(key: key, identity: identity)]?.lastSeen = passNumber
         if entry?.complete == true { return }
         let start = entry?.offset ?? 0
-        let isGzip = file.isGzip
         // A plain file no longer than what was read has nothing new.
-        let size = file.sizeOnDisk
-        if !isGzip, let entry, size <= entry.offset {
-            seen[identity] = (path, entry.offset, size)
-            return
-        }
+        if !isGzip, let entry, file.sizeOnDisk <= entry.offset { return }
         // The origin names the file by its content, not its name, so that the same events give the
         // same fragment ids however the file was named when read.
         let origin = Origin.source(source.name + "\u{0}") ^ Checkpoints.fingerprint(head)
         let reached = try pipeline.read(
-            file: file, path: path, from: start, host: host, origin: origin, finishPartialLine: !isLive && isGzip)
-        checkpoints.record(source: key, head: head, offset: reached, path: path, complete: !isLive && isGzip)
-        if !isGzip { seen[identity] = (path, reached, file.sizeOnDisk) }
+            file: file, path: path, from: start, host: host, origin: origin, finishPartialLine: finish)
+        checkpoints.record(
+            source: key, head: head, offset: reached, path: path, complete: finish, identity: identity,
+            size: isGzip ? 0 : file.sizeOnDisk, isRotation: isRotation)
+        present.insert(EntryKey(checkpoints.entries.last!))
     }
 
-    /// Files not read to their end in the last pass and gone in this one lost their unread bytes:
-    /// said loudly, and counted.
-    private func reportLostFiles() {
-        for (identity, file) in unfinished where seen[identity] == nil && file.size > file.offset {
-            lostBytes += file.size - file.offset
-            log(
-                "error: \(file.path) disappeared before it was read to its end: \(file.size - file.offset) bytes lost (rotated away or deleted faster than sessiontail reads; keep more rotations, or check why it falls behind)"
-            )
+    /// A plain file deleted while sessiontail had it open is still readable through the descriptor
+    /// kept: once it has been missing from its paths for two passes (a rename by logrotate is not a
+    /// deletion), what is left in it is read, and it is let go.
+    private func finishDeletedFiles(of source: Configuration.Source, into pipeline: inout BatchSessionizer) throws {
+        for (key, file) in held where file.source == source.name && passNumber - file.lastSeen >= 2 {
+            held[key] = nil
+            guard lseek(file.descriptor, 0, SEEK_SET) == 0,
+                let input = try? InputFile(descriptor: file.descriptor, path: file.path, owned: true)
+            else {
+                close(file.descriptor)
+                continue
+            }
+            try read(input, path: file.path + " (deleted)", finish: true, host: file.host, source: source, into: &pipeline)
         }
-        unfinished = seen
+    }
+
+    /// Checkpointed files that are not finished and are no longer anywhere under their source's paths
+    /// took their unread lines with them (logrotate deleted them before they were read, most likely
+    /// while sessiontail was stopped): said loudly, counted, and not said again.
+    private func reportVanishedFiles() {
+        let names = Set(configuration.sources.map(\.name))
+        for entry in checkpoints.entries where !entry.complete && !entry.gone {
+            let name = entry.source.split(separator: "\u{0}", maxSplits: 1).first.map(String.init) ?? entry.source
+            guard names.contains(name) else { continue }
+            if present.contains(EntryKey(entry)) {
+                missing[EntryKey(entry)] = nil
+                continue
+            }
+            let misses = (missing[EntryKey(entry)] ?? 0) + 1
+            missing[EntryKey(entry)] = misses
+            // Logrotate renames a file out of sight for a moment: missing twice in a row is gone (once is
+            // enough for what vanished while sessiontail was stopped).
+            guard misses >= (passNumber == 1 ? 1 : 2), 
+                !held.contains(where: { $0.key.identity == entry.identity && $0.value.lastSeen < passNumber }) else {
+                continue
+            }
+            missing[EntryKey(entry)] = nil
+            checkpoints.markGone(entry)
+            lostFiles += 1
+            if entry.size > entry.offset {
+                lostBytes += entry.size - entry.offset
+                log(
+                    "error: \(entry.path) is gone before it was read to its end: at least \(entry.size - entry.offset) bytes lost (logrotate deleted it unread, most likely while sessiontail was stopped; keep more rotations)"
+                )
+            } else {
+                log(
+                    "error: \(entry.path) is gone (read to byte \(entry.offset)); any lines written to it after that were lost (logrotate deleted it unread, most likely while sessiontail was stopped; keep more rotations)"
+                )
+            }
+        }
+        present = []
     }
 
     /// Ships the outbox when it is full or old enough (or when `force`d), then writes the state.
@@ -223,6 +297,32 @@ public final class Daemon {
 
     /// Sessions now open, over all sources.
     public var openSessions: Int { pipelines.values.reduce(0) { $0 + $1.openSessions } }
+}
+
+struct HeldKey: Hashable {
+    var key: String
+    var identity: FileIdentity
+}
+
+struct HeldFile {
+    var descriptor: Int32
+    var path: String
+    var host: String?
+    var source: String
+    var lastSeen: Int
+}
+
+/// A checkpoint entry's file, whatever its offset.
+struct EntryKey: Hashable {
+    var source: String
+    var fingerprint: UInt64
+    var length: Int
+
+    init(_ entry: Checkpoints.Entry) {
+        source = entry.source
+        fingerprint = entry.fingerprint
+        length = entry.fingerprintLength
+    }
 }
 
 func wallClockMillis() -> Int64 {

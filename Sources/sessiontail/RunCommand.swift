@@ -56,6 +56,13 @@ struct RunCommand: ParsableCommand {
         sigaddset(&wanted, SIGINT)
         sigaddset(&wanted, SIGHUP)
         pthread_sigmask(SIG_UNBLOCK, &wanted, nil)
+        // A descriptor is kept for every plain log read (to finish one that is deleted): allow as many
+        // as the hard limit does (the soft limit of 1024 is for programs that use select()).
+        var files = rlimit()
+        if getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &files) == 0 && files.rlim_cur < files.rlim_max {
+            files.rlim_cur = files.rlim_max
+            _ = setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &files)
+        }
         do {
             let daemon = try Daemon(configuration: configuration, log: { printError("sessiontail: \($0)") })
             if drain {
@@ -101,7 +108,7 @@ struct RunCommand: ParsableCommand {
             for sample in totals.samples { printError("sessiontail: malformed line \(sample)") }
             printError("sessiontail: \(totals.linesSummary)")
             printError(
-                "sessiontail: shipped \(daemon.shippedFragments) fragments as \(configuration.agentID) (\(daemon.appliedFragments) new); \(daemon.openSessions) sessions open; \(daemon.lostBytes) bytes lost to files that disappeared unread; state in \(Daemon.statePath(configuration))"
+                "sessiontail: shipped \(daemon.shippedFragments) fragments as \(configuration.agentID) (\(daemon.appliedFragments) new); \(daemon.openSessions) sessions open; \(daemon.lostFiles) files vanished unread (at least \(daemon.lostBytes) bytes lost); state in \(Daemon.statePath(configuration))"
             )
         } catch {
             printError("sessiontail: \(error)")
