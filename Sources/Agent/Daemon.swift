@@ -1,4 +1,5 @@
 import AccessLog
+import Journal
 import PostgresSink
 import Sessionizer
 import Tailing
@@ -17,17 +18,27 @@ import Glibc
 /// special case, whether they happened while the agent ran or while it was stopped. A line still being
 /// written (no newline yet) is left for the next pass.
 ///
-/// The state file holds, for one instant, the offsets of every file and the sessions then open; it is
-/// written after the closed sessions before that instant were shipped, so that a restart resumes the
-/// open sessions instead of cutting them.
+/// State lives in a write-ahead log (``DaemonJournal``): each pass ends with a commit, made durable
+/// before anything it emitted is shipped, that holds the offsets, the open sessions that changed and
+/// the sessions emitted, for one instant. A crash at any moment (`kill -9`, power loss) comes back
+/// to the last commit and reads on from its offsets: no line is lost and none is counted twice. A
+/// restart resumes the open sessions instead of cutting them.
 public final class Daemon {
     public private(set) var configuration: Configuration
     private let log: (String) -> Void
     private var checkpoints: Checkpoints
     private var pipelines: [String: BatchSessionizer] = [:]
     private var shipper: FragmentShipper
-    private var outbox: [Fragment] = []
+    private let journal: WriteAheadLog
+    /// Emitted by the passes since the last commit, by source.
+    private var pending: [String: [Fragment]] = [:]
+    private var checkpointsChanged = false
+    /// Committed, not yet shipped: the commit's sequence and its fragments, oldest first.
+    private var outbox: [(sequence: UInt64, fragments: [Fragment])] = []
     private var outboxSince: Int64? = nil
+    private var shippedThrough: UInt64 = 0
+    /// Reading pauses while the write-ahead log is over `limits.disk` (PostgreSQL down for long).
+    public private(set) var backpressure = false
     /// Counts since start.
     public private(set) var statistics = InputStatistics()
     public private(set) var shippedFragments = 0
@@ -44,28 +55,61 @@ public final class Daemon {
     private var present: Set<EntryKey> = []
     private var missing: [EntryKey: Int] = [:]
 
-    /// Where the state lives in the state directory.
-    public static func statePath(_ configuration: Configuration) -> String {
-        configuration.stateDirectory + "/state"
+    /// Where the write-ahead log lives in the state directory.
+    public static func journalPath(_ configuration: Configuration) -> String {
+        configuration.stateDirectory + "/wal"
     }
 
-    /// Loads the state (offsets and open sessions) and connects to PostgreSQL, so that a wrong
-    /// password, table or gap fails before any reading.
+    /// Recovers the state (offsets, open sessions, and what was committed but not shipped) and
+    /// connects to PostgreSQL, so that a wrong password, table or gap fails before any reading.
     public init(configuration: Configuration, log: @escaping (String) -> Void) throws {
         self.configuration = configuration
         self.log = log
         try FileSystem.makeDirectory(configuration.stateDirectory)
-        let (checkpoints, open) = try DaemonState.load(path: Daemon.statePath(configuration))
-        self.checkpoints = checkpoints
+        let path = Daemon.journalPath(configuration)
+        journal = try WriteAheadLog(directory: path, segmentLimit: Daemon.segmentLimit(configuration))
+        for damage in journal.damage { log("error: \(damage); what it held is read again from the logs") }
+        var state = try DaemonJournal.recover(journal.recovered, path: path)
+        journal.forgetRecovered()
+        let legacy = configuration.stateDirectory + "/state"
+        if !state.hasSnapshot {
+            // A state file from before the write-ahead log: taken over, then removed.
+            let (checkpoints, open) = try DaemonState.load(path: legacy)
+            state.checkpoints = checkpoints
+            for (name, fragments) in open {
+                var byKey: [[UInt8]: [Fragment]] = [:]
+                for f in fragments { byKey[DaemonJournal.key(f), default: []].append(f) }
+                state.open[name] = byKey
+            }
+        }
+        checkpoints = state.checkpoints
+        shippedThrough = state.shippedThrough
+        outbox = state.outbox
+        if !outbox.isEmpty { outboxSince = 0 }  // ship at once
         shipper = FragmentShipper(
             conninfo: configuration.conninfo, table: configuration.table, gapMillis: configuration.gapMillis,
             agentID: configuration.agentID, log: log)
         _ = try shipper.connect()
         for source in configuration.sources {
             var pipeline = try Daemon.pipeline(source, configuration)
-            pipeline.restore(open[source.name] ?? [])
+            pipeline.restore(DaemonJournal.ordered(state.open[source.name] ?? [:]))
+            _ = pipeline.takeChanges()
             pipelines[source.name] = pipeline
         }
+        // Sources no longer configured: their open sessions are over.
+        for (name, byKey) in state.open where pipelines[name] == nil && !byKey.isEmpty {
+            pending[name] = DaemonJournal.ordered(byKey)
+        }
+        // A fresh segment that starts with the whole state lets the old segments go.
+        try journal.startSegment()
+        try writeSnapshot()
+        try commit()
+        unlink(legacy)
+    }
+
+    /// Segments of at most a quarter of the disk cap (and at most 64 MiB).
+    static func segmentLimit(_ configuration: Configuration) -> Int {
+        max(1 << 20, min(64 << 20, configuration.diskLimit / 4))
     }
 
     deinit {
@@ -105,7 +149,7 @@ public final class Daemon {
         // Everything checked: switch. What was read under the old settings is shipped under them.
         try shipAndCheckpoint(force: true)
         for (name, var old) in pipelines where newPipelines[name] == nil {
-            outbox += old.flushFragments()
+            pending[name, default: []] += old.flushFragments()
         }
         for (key, file) in held where newPipelines[file.source] == nil {
             close(file.descriptor)
@@ -121,6 +165,16 @@ public final class Daemon {
     /// time moved to that wall-clock time, closing the sessions then over.
     public func pass(idleAt wallClock: Int64? = nil) throws {
         passNumber += 1
+        // The logs on disk are the buffer while PostgreSQL cannot take what is committed.
+        let over = journal.diskBytes > configuration.diskLimit
+        if over != backpressure {
+            backpressure = over
+            log(
+                over
+                    ? "warning: the write-ahead log is over limits.disk (\(journal.diskBytes >> 20) MiB): reading pauses until PostgreSQL catches up"
+                    : "reading resumes: the write-ahead log is back under limits.disk")
+        }
+        if backpressure { return }
         for source in configuration.sources {
             var pipeline = pipelines[source.name]!
             let linesBefore = pipeline.statistics.lines
@@ -140,11 +194,11 @@ public final class Daemon {
             if let wallClock, pipeline.statistics.lines == linesBefore {
                 pipeline.advanceTime(to: wallClock)
             }
-            outbox += pipeline.takeFragments()
+            let emitted = pipeline.takeFragments()
+            if !emitted.isEmpty { pending[source.name, default: []] += emitted }
             pipelines[source.name] = pipeline
         }
         reportVanishedFiles()
-        if outboxSince == nil && !outbox.isEmpty { outboxSince = wallClockMillis() }
     }
 
     private func read(
@@ -201,6 +255,7 @@ public final class Daemon {
         checkpoints.record(
             source: key, head: head, offset: reached, path: path, complete: finish, identity: identity,
             size: isGzip ? 0 : file.sizeOnDisk, isRotation: isRotation)
+        checkpointsChanged = true
         present.insert(EntryKey(checkpoints.entries.last!))
     }
 
@@ -242,6 +297,7 @@ public final class Daemon {
             }
             missing[EntryKey(entry)] = nil
             checkpoints.markGone(entry)
+            checkpointsChanged = true
             lostFiles += 1
             if entry.size > entry.offset {
                 lostBytes += entry.size - entry.offset
@@ -257,36 +313,94 @@ public final class Daemon {
         present = []
     }
 
-    /// Ships the outbox when it is full or old enough (or when `force`d), then writes the state.
-    /// Transient failures are retried forever; permanent ones slowly, with a message each time.
+    /// Commits what the passes since the last commit did (durably: `fdatasync`), then ships the
+    /// outbox when it is full or old enough (or when `force`d). Transient failures are retried
+    /// forever; permanent ones slowly, with a message each time.
     public func shipAndCheckpoint(force: Bool, stopRetrying: () -> Bool = { false }) throws {
+        try commit()
+        let count = outbox.reduce(0) { $0 + $1.fragments.count }
         let age = outboxSince.map { wallClockMillis() - $0 } ?? 0
-        if force || outbox.count >= configuration.batchSize || age >= configuration.batchAgeMillis {
+        guard !outbox.isEmpty, force || count >= configuration.batchSize || age >= configuration.batchAgeMillis else {
+            return
+        }
+        while let (sequence, fragments) = outbox.first {
             var start = 0
-            while start < outbox.count {
-                let end = min(start + configuration.batchSize, outbox.count)
+            while start < fragments.count {
+                let end = min(start + configuration.batchSize, fragments.count)
                 appliedFragments += try shipper.ship(
-                    Array(outbox[start..<end]), retryPermanent: true, stopRetrying: stopRetrying)
+                    Array(fragments[start..<end]), retryPermanent: true, stopRetrying: stopRetrying)
                 shippedFragments += end - start
                 start = end
             }
-            outbox = []
-            outboxSince = nil
+            outbox.removeFirst()
+            shippedThrough = sequence
+            // Durable with the next commit: should it be lost, shipping again changes nothing.
+            try journal.append(kind: DaemonJournal.shipped, payload: DaemonJournal.encodeShipped(sequence))
         }
-        guard outbox.isEmpty else { return }
-        // Only now do offsets and open sessions describe one instant with everything before it shipped.
-        var open: [String: [Fragment]] = [:]
-        for (name, pipeline) in pipelines { open[name] = pipeline.openFragments() }
-        try DaemonState.save(checkpoints: checkpoints, open: open, path: Daemon.statePath(configuration))
+        outboxSince = nil
+        try journal.sync()
+        try compactJournal()
+    }
+
+    /// Appends a commit of the checkpoints, the fragments emitted and the open sessions changed
+    /// since the last one, and makes it durable; nothing when nothing changed.
+    func commit() throws {
+        var changes: [(String, DaemonJournal.SourceChange)] = []
+        for name in Set(pipelines.keys).union(pending.keys).sorted() {
+            var change = DaemonJournal.SourceChange()
+            change.emitted = pending[name] ?? []
+            if var pipeline = pipelines[name] {
+                change.changed = pipeline.takeChanges()
+                pipelines[name] = pipeline
+            }
+            if !change.emitted.isEmpty || !change.changed.isEmpty { changes.append((name, change)) }
+        }
+        guard !changes.isEmpty || checkpointsChanged else { return }
+        let sequence = try journal.append(
+            kind: DaemonJournal.commit, payload: DaemonJournal.encodeCommit(checkpoints: checkpoints, changes: changes))
+        try journal.sync()
+        let emitted = changes.flatMap(\.1.emitted)
+        if !emitted.isEmpty {
+            outbox.append((sequence, emitted))
+            if outboxSince == nil { outboxSince = wallClockMillis() }
+        }
+        pending = [:]
+        checkpointsChanged = false
+    }
+
+    /// Once the current segment is full: a new one, starting with a snapshot, and the segments that
+    /// hold nothing unshipped before the snapshot removed.
+    func compactJournal() throws {
+        guard journal.needsNewSegment else { return }
+        try journal.startSegment()
+        let snapshot = try writeSnapshot()
+        journal.removeSegments(before: min(outbox.first?.sequence ?? snapshot, snapshot))
+        try journal.sync()
+    }
+
+    @discardableResult
+    func writeSnapshot() throws -> UInt64 {
+        let open = pipelines.keys.sorted().map { ($0, pipelines[$0]!.openFragments()) }
+        let sequence = try journal.append(
+            kind: DaemonJournal.snapshot,
+            payload: DaemonJournal.encodeSnapshot(shippedThrough: shippedThrough, checkpoints: checkpoints, open: open))
+        try journal.sync()
+        return sequence
     }
 
     /// Closes every open session (end of input: `--drain`).
     public func closeAll() {
         for (name, var pipeline) in pipelines {
-            outbox += pipeline.flushFragments()
+            let flushed = pipeline.flushFragments()
+            if !flushed.isEmpty { pending[name, default: []] += flushed }
             pipelines[name] = pipeline
         }
     }
+
+    /// Write-ahead log figures: bytes on disk, `fdatasync` calls, fragments committed and not shipped.
+    public var journalBytes: Int { journal.diskBytes }
+    public var journalSyncs: Int { journal.syncs }
+    public var outboxFragments: Int { outbox.reduce(0) { $0 + $1.fragments.count } }
 
     /// Counts of every source since start.
     public var totals: InputStatistics {
@@ -331,8 +445,8 @@ func wallClockMillis() -> Int64 {
     return Int64(now.tv_sec) * 1_000 + Int64(now.tv_nsec) / 1_000_000
 }
 
-/// The daemon's state file: checkpoints and the open sessions of the same instant, in one file written
-/// atomically.
+/// The daemon's state file from before the write-ahead log (checkpoints and open sessions), read once
+/// to take it over.
 enum DaemonState {
     static let magic = Array("sessiontail-state 1\n".utf8)
 
@@ -387,21 +501,6 @@ enum DaemonState {
             open[name] = fragments
         }
         return (checkpoints, open)
-    }
-
-    static func save(checkpoints: Checkpoints, open: [String: [Fragment]], path: String) throws {
-        var out = magic
-        let text = checkpoints.encoded()
-        out += Array("\(text.count)\n".utf8)
-        out += text
-        for (name, fragments) in open.sorted(by: { $0.key < $1.key }) {
-            let nameBytes = Array(name.utf8)
-            out += Array("\(nameBytes.count)\n".utf8)
-            out += nameBytes
-            out += Array("\(fragments.count)\n".utf8)
-            for f in fragments { f.serialize(into: &out) }
-        }
-        try FileSystem.writeAtomically(out, to: path)
     }
 }
 

@@ -108,7 +108,7 @@ struct RunCommand: ParsableCommand {
             for sample in totals.samples { printError("sessiontail: malformed line \(sample)") }
             printError("sessiontail: \(totals.linesSummary)")
             printError(
-                "sessiontail: shipped \(daemon.shippedFragments) fragments as \(configuration.agentID) (\(daemon.appliedFragments) new); \(daemon.openSessions) sessions open; \(daemon.lostFiles) files vanished unread (at least \(daemon.lostBytes) bytes lost); state in \(Daemon.statePath(configuration))"
+                "sessiontail: shipped \(daemon.shippedFragments) fragments as \(configuration.agentID) (\(daemon.appliedFragments) new); \(daemon.openSessions) sessions open; \(daemon.lostFiles) files vanished unread (at least \(daemon.lostBytes) bytes lost); write-ahead log in \(Daemon.journalPath(configuration)) (\(daemon.journalBytes) bytes, \(daemon.journalSyncs) syncs)"
             )
         } catch {
             printError("sessiontail: \(error)")
