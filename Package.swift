@@ -2,7 +2,8 @@
 import PackageDescription
 
 // Modules follow the pipeline, arrows one way:
-// AccessLog (pure) → Sessionizer (pure) → Tailing (files, zlib) / PostgresSink (libpq) → Agent (wiring)
+// AccessLog (pure) → Sessionizer (pure) → Journal (write-ahead log) / Tailing (files, zlib) /
+// PostgresSink (libpq) → Agent (wiring)
 // → sessiontail (CLI).
 let package = Package(
     name: "sessiontail",
@@ -34,13 +35,14 @@ let package = Package(
             name: "Tailing",
             dependencies: ["CZlib"]
         ),
+        .target(name: "Journal"),
         .target(
             name: "PostgresSink",
             dependencies: ["CLibPQ", "Sessionizer", "AccessLog"]
         ),
         .target(
             name: "Agent",
-            dependencies: ["AccessLog", "Sessionizer", "Tailing", "PostgresSink"]
+            dependencies: ["AccessLog", "Sessionizer", "Journal", "Tailing", "PostgresSink"]
         ),
         .executableTarget(
             name: "sessiontail",
@@ -76,6 +78,10 @@ let package = Package(
         .testTarget(
             name: "TailingTests",
             dependencies: ["Tailing"]
+        ),
+        .testTarget(
+            name: "JournalTests",
+            dependencies: ["Journal"]
         ),
         .testTarget(
             name: "PostgresSinkTests",

@@ -178,6 +178,9 @@ public struct BatchSessionizer {
     /// A snapshot of the open sessions, for a checkpoint.
     public func openFragments() -> [Fragment] { store.openFragments() }
 
+    /// The open sessions of the keys that changed since the last call (``WindowStore/takeChanges()``).
+    public mutating func takeChanges() -> [Fragment] { store.takeChanges() }
+
     /// Puts back open sessions from a checkpoint.
     public mutating func restore(_ fragments: [Fragment]) {
         for fragment in fragments { store.restore(fragment) }

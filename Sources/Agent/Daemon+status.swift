@@ -1,4 +1,9 @@
 import PostgresSink
+import Tailing
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Read-only views of the daemon for `sessiontail status` and the metrics: nothing here changes it,
 /// and nothing here runs per line.
@@ -16,11 +21,13 @@ extension Daemon {
         public var newestTime: Int64?
     }
 
-    /// One plain file seen in the last pass.
+    /// One plain log file being followed.
     public struct FileView: Sendable {
         public var source: String
         public var path: String
+        /// Bytes read and done with.
         public var offset: UInt64
+        /// Its size now.
         public var size: UInt64
     }
 
@@ -34,17 +41,23 @@ extension Daemon {
         }
     }
 
-    /// The plain files of the last pass with how far each was read, sorted by source and path.
+    /// The plain files the daemon follows (it keeps each open), with how far each was read and its
+    /// size now (an `fstat` each), sorted by source and path.
     public var fileViews: [FileView] {
-        seen.map { identity, file in
-            // The identity is the source name, a NUL byte and the file's fingerprint.
-            let source = identity.split(separator: "\u{0}", maxSplits: 1, omittingEmptySubsequences: false).first
-            return FileView(source: source.map(String.init) ?? "", path: file.path, offset: file.offset, size: file.size)
-        }.sorted { ($0.source, $0.path) < ($1.source, $1.path) }
+        var latest: [HeldKey: Checkpoints.Entry] = [:]
+        for entry in checkpoints.entries where !entry.gone {
+            latest[HeldKey(key: entry.source, identity: entry.identity)] = entry  // the last is the newest
+        }
+        var views: [FileView] = []
+        for (key, file) in held {
+            let entry = latest[key]
+            var info = stat()
+            let size = fstat(file.descriptor, &info) == 0 ? UInt64(max(0, info.st_size)) : entry?.size ?? 0
+            views.append(
+                FileView(source: file.source, path: entry?.path ?? file.path, offset: entry?.offset ?? 0, size: size))
+        }
+        return views.sorted { ($0.source, $0.path) < ($1.source, $1.path) }
     }
-
-    /// Fragments closed and waiting to be shipped.
-    public var outboxCount: Int { outbox.count }
 
     /// The connection to PostgreSQL in use, for its counters. A reload that changes the database
     /// replaces it (its counts start again).

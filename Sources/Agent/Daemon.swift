@@ -1,4 +1,5 @@
 import AccessLog
+import Journal
 import PostgresSink
 import Sessionizer
 import Tailing
@@ -17,50 +18,102 @@ import Glibc
 /// special case, whether they happened while the agent ran or while it was stopped. A line still being
 /// written (no newline yet) is left for the next pass.
 ///
-/// The state file holds, for one instant, the offsets of every file and the sessions then open; it is
-/// written after the closed sessions before that instant were shipped, so that a restart resumes the
-/// open sessions instead of cutting them.
+/// State lives in a write-ahead log (``DaemonJournal``): each pass ends with a commit, made durable
+/// before anything it emitted is shipped, that holds the offsets, the open sessions that changed and
+/// the sessions emitted, for one instant. A crash at any moment (`kill -9`, power loss) comes back
+/// to the last commit and reads on from its offsets: no line is lost and none is counted twice. A
+/// restart resumes the open sessions instead of cutting them.
 public final class Daemon {
     public private(set) var configuration: Configuration
     private let log: (String) -> Void
-    private var checkpoints: Checkpoints
+    private(set) var checkpoints: Checkpoints
     private(set) var pipelines: [String: BatchSessionizer] = [:]
     private(set) var shipper: FragmentShipper
-    private(set) var outbox: [Fragment] = []
+    private let journal: WriteAheadLog
+    /// Emitted by the passes since the last commit, by source.
+    private var pending: [String: [Fragment]] = [:]
+    private var checkpointsChanged = false
+    /// Committed, not yet shipped: the commit's sequence and its fragments, oldest first.
+    private var outbox: [(sequence: UInt64, fragments: [Fragment])] = []
     private var outboxSince: Int64? = nil
+    private var shippedThrough: UInt64 = 0
+    /// Reading pauses while the write-ahead log is over `limits.disk` (PostgreSQL down for long).
+    public private(set) var backpressure = false
     /// Counts since start.
     public private(set) var statistics = InputStatistics()
     public private(set) var shippedFragments = 0
     public private(set) var appliedFragments = 0
-    /// Bytes of files that disappeared (deleted by logrotate, say) before they were read to their end.
+    /// Bytes of files that disappeared (deleted by logrotate, say) before they were read to their end,
+    /// as far as known, and how many such files.
     public private(set) var lostBytes: UInt64 = 0
-    /// Plain files seen in the last pass that were not read to their end: fingerprint key → (path,
-    /// offset read, size). One missing from the next pass was lost with its unread bytes.
-    private var unfinished: [String: (path: String, offset: UInt64, size: UInt64)] = [:]
-    private(set) var seen: [String: (path: String, offset: UInt64, size: UInt64)] = [:]
+    public private(set) var lostFiles = 0
+    private var passNumber = 0
+    /// Plain files read, kept open so that one deleted before it was read to its end can be finished.
+    private(set) var held: [HeldKey: HeldFile] = [:]
+    /// Checkpoint entries whose files were found in this pass, and how many passes in a row the
+    /// others have been missing.
+    private var present: Set<EntryKey> = []
+    private var missing: [EntryKey: Int] = [:]
 
-    /// Where the state lives in the state directory.
-    public static func statePath(_ configuration: Configuration) -> String {
-        configuration.stateDirectory + "/state"
+    /// Where the write-ahead log lives in the state directory.
+    public static func journalPath(_ configuration: Configuration) -> String {
+        configuration.stateDirectory + "/wal"
     }
 
-    /// Loads the state (offsets and open sessions) and connects to PostgreSQL, so that a wrong
-    /// password, table or gap fails before any reading.
+    /// Recovers the state (offsets, open sessions, and what was committed but not shipped) and
+    /// connects to PostgreSQL, so that a wrong password, table or gap fails before any reading.
     public init(configuration: Configuration, log: @escaping (String) -> Void) throws {
         self.configuration = configuration
         self.log = log
         try FileSystem.makeDirectory(configuration.stateDirectory)
-        let (checkpoints, open) = try DaemonState.load(path: Daemon.statePath(configuration))
-        self.checkpoints = checkpoints
+        let path = Daemon.journalPath(configuration)
+        journal = try WriteAheadLog(directory: path, segmentLimit: Daemon.segmentLimit(configuration))
+        for damage in journal.damage { log("error: \(damage); what it held is read again from the logs") }
+        var state = try DaemonJournal.recover(journal.recovered, path: path)
+        journal.forgetRecovered()
+        let legacy = configuration.stateDirectory + "/state"
+        if !state.hasSnapshot {
+            // A state file from before the write-ahead log: taken over, then removed.
+            let (checkpoints, open) = try DaemonState.load(path: legacy)
+            state.checkpoints = checkpoints
+            for (name, fragments) in open {
+                var byKey: [[UInt8]: [Fragment]] = [:]
+                for f in fragments { byKey[DaemonJournal.key(f), default: []].append(f) }
+                state.open[name] = byKey
+            }
+        }
+        checkpoints = state.checkpoints
+        shippedThrough = state.shippedThrough
+        outbox = state.outbox
+        if !outbox.isEmpty { outboxSince = 0 }  // ship at once
         shipper = FragmentShipper(
             conninfo: configuration.conninfo, table: configuration.table, gapMillis: configuration.gapMillis,
             agentID: configuration.agentID, log: log)
         _ = try shipper.connect()
         for source in configuration.sources {
             var pipeline = try Daemon.pipeline(source, configuration)
-            pipeline.restore(open[source.name] ?? [])
+            pipeline.restore(DaemonJournal.ordered(state.open[source.name] ?? [:]))
+            _ = pipeline.takeChanges()
             pipelines[source.name] = pipeline
         }
+        // Sources no longer configured: their open sessions are over.
+        for (name, byKey) in state.open where pipelines[name] == nil && !byKey.isEmpty {
+            pending[name] = DaemonJournal.ordered(byKey)
+        }
+        // A fresh segment that starts with the whole state lets the old segments go.
+        try journal.startSegment()
+        try writeSnapshot()
+        try commit()
+        unlink(legacy)
+    }
+
+    /// Segments of at most a quarter of the disk cap (and at most 64 MiB).
+    static func segmentLimit(_ configuration: Configuration) -> Int {
+        max(1 << 20, min(64 << 20, configuration.diskLimit / 4))
+    }
+
+    deinit {
+        for file in held.values { close(file.descriptor) }
     }
 
     static func pipeline(_ source: Configuration.Source, _ configuration: Configuration) throws -> BatchSessionizer {
@@ -96,7 +149,11 @@ public final class Daemon {
         // Everything checked: switch. What was read under the old settings is shipped under them.
         try shipAndCheckpoint(force: true)
         for (name, var old) in pipelines where newPipelines[name] == nil {
-            outbox += old.flushFragments()
+            pending[name, default: []] += old.flushFragments()
+        }
+        for (key, file) in held where newPipelines[file.source] == nil {
+            close(file.descriptor)
+            held[key] = nil
         }
         shipper = newShipper
         pipelines = newPipelines
@@ -107,8 +164,17 @@ public final class Daemon {
     /// Reads what is new in every source. With `idleAt`, sources that had nothing new have their event
     /// time moved to that wall-clock time, closing the sessions then over.
     public func pass(idleAt wallClock: Int64? = nil) throws {
-        seen = [:]
-        defer { reportLostFiles() }
+        passNumber += 1
+        // The logs on disk are the buffer while PostgreSQL cannot take what is committed.
+        let over = journal.diskBytes > configuration.diskLimit
+        if over != backpressure {
+            backpressure = over
+            log(
+                over
+                    ? "warning: the write-ahead log is over limits.disk (\(journal.diskBytes >> 20) MiB): reading pauses until PostgreSQL catches up"
+                    : "reading resumes: the write-ahead log is back under limits.disk")
+        }
+        if backpressure { return }
         for source in configuration.sources {
             var pipeline = pipelines[source.name]!
             let linesBefore = pipeline.statistics.lines
@@ -124,13 +190,15 @@ public final class Daemon {
                     }
                 }
             }
+            try finishDeletedFiles(of: source, into: &pipeline)
             if let wallClock, pipeline.statistics.lines == linesBefore {
                 pipeline.advanceTime(to: wallClock)
             }
-            outbox += pipeline.takeFragments()
+            let emitted = pipeline.takeFragments()
+            if !emitted.isEmpty { pending[source.name, default: []] += emitted }
             pipelines[source.name] = pipeline
         }
-        if outboxSince == nil && !outbox.isEmpty { outboxSince = wallClockMillis() }
+        reportVanishedFiles()
     }
 
     private func read(
@@ -144,75 +212,195 @@ public final class Daemon {
             if error.problem == "no such file" { return }  // rotated away since discovery: next pass
             throw error
         }
+        try read(file, path: path, finish: !isLive && file.isGzip, host: host, source: source, into: &pipeline)
+    }
+
+    /// Reads `file` from its checkpoint; `finish`: to its very end (it will not grow), and marks it
+    /// complete.
+    private func read(
+        _ file: InputFile, path: String, finish: Bool, host: String?, source: Configuration.Source,
+        into pipeline: inout BatchSessionizer
+    ) throws {
         let head = try file.readHead()
         // Empty when we looked: nothing to read, and nothing to know it by. Reading on anyway would
         // take lines written since, with no checkpoint to record them under: the next pass would read
         // them again.
         if head.isEmpty { return }
-        let identity = source.name + "\u{0}" + String(Checkpoints.fingerprint(head), radix: 16)
         // Per-host files of one source may start alike: the captured host is part of the file's name.
         let key = host.map { source.name + "\u{0}" + $0 } ?? source.name
-        let entry = checkpoints.entry(source: key, head: head)
+        let identity = file.fileIdentity
+        let isGzip = file.isGzip
+        let isRotation = { (entry: Checkpoints.Entry) in
+            Checkpoints.isRotation(of: entry, path: path, identity: identity, isGzip: isGzip)
+        }
+        let entry = checkpoints.entry(source: key, head: head, identity: identity, isRotation: isRotation)
+        if let entry { present.insert(EntryKey(entry)) }
+        if !isGzip && !finish && held[HeldKey(key: key, identity: identity)] == nil {
+            let fd = file.duplicateDescriptor()
+            if fd >= 0 {
+                held[HeldKey(key: key, identity: identity)] = HeldFile(
+                    descriptor: fd, path: path, host: host, source: source.name, lastSeen: passNumber)
+            }
+        }
+        held[HeldKey(key: key, identity: identity)]?.lastSeen = passNumber
         if entry?.complete == true { return }
         let start = entry?.offset ?? 0
-        let isGzip = file.isGzip
         // A plain file no longer than what was read has nothing new.
-        let size = file.sizeOnDisk
-        if !isGzip, let entry, size <= entry.offset {
-            seen[identity] = (path, entry.offset, size)
-            return
-        }
+        if !isGzip, let entry, file.sizeOnDisk <= entry.offset { return }
         // The origin names the file by its content, not its name, so that the same events give the
         // same fragment ids however the file was named when read.
         let origin = Origin.source(source.name + "\u{0}") ^ Checkpoints.fingerprint(head)
         let reached = try pipeline.read(
-            file: file, path: path, from: start, host: host, origin: origin, finishPartialLine: !isLive && isGzip)
-        checkpoints.record(source: key, head: head, offset: reached, path: path, complete: !isLive && isGzip)
-        if !isGzip { seen[identity] = (path, reached, file.sizeOnDisk) }
+            file: file, path: path, from: start, host: host, origin: origin, finishPartialLine: finish)
+        checkpoints.record(
+            source: key, head: head, offset: reached, path: path, complete: finish, identity: identity,
+            size: isGzip ? 0 : file.sizeOnDisk, isRotation: isRotation)
+        checkpointsChanged = true
+        present.insert(EntryKey(checkpoints.entries.last!))
     }
 
-    /// Files not read to their end in the last pass and gone in this one lost their unread bytes:
-    /// said loudly, and counted.
-    private func reportLostFiles() {
-        for (identity, file) in unfinished where seen[identity] == nil && file.size > file.offset {
-            lostBytes += file.size - file.offset
-            log(
-                "error: \(file.path) disappeared before it was read to its end: \(file.size - file.offset) bytes lost (rotated away or deleted faster than sessiontail reads; keep more rotations, or check why it falls behind)"
-            )
+    /// A plain file deleted while sessiontail had it open is still readable through the descriptor
+    /// kept: once it has been missing from its paths for two passes (a rename by logrotate is not a
+    /// deletion), what is left in it is read, and it is let go.
+    private func finishDeletedFiles(of source: Configuration.Source, into pipeline: inout BatchSessionizer) throws {
+        for (key, file) in held where file.source == source.name && passNumber - file.lastSeen >= 2 {
+            held[key] = nil
+            guard lseek(file.descriptor, 0, SEEK_SET) == 0,
+                let input = try? InputFile(descriptor: file.descriptor, path: file.path, owned: true)
+            else {
+                close(file.descriptor)
+                continue
+            }
+            try read(input, path: file.path + " (deleted)", finish: true, host: file.host, source: source, into: &pipeline)
         }
-        unfinished = seen
     }
 
-    /// Ships the outbox when it is full or old enough (or when `force`d), then writes the state.
-    /// Transient failures are retried forever; permanent ones slowly, with a message each time.
+    /// Checkpointed files that are not finished and are no longer anywhere under their source's paths
+    /// took their unread lines with them (logrotate deleted them before they were read, most likely
+    /// while sessiontail was stopped): said loudly, counted, and not said again.
+    private func reportVanishedFiles() {
+        let names = Set(configuration.sources.map(\.name))
+        for entry in checkpoints.entries where !entry.complete && !entry.gone {
+            let name = entry.source.split(separator: "\u{0}", maxSplits: 1).first.map(String.init) ?? entry.source
+            guard names.contains(name) else { continue }
+            if present.contains(EntryKey(entry)) {
+                missing[EntryKey(entry)] = nil
+                continue
+            }
+            let misses = (missing[EntryKey(entry)] ?? 0) + 1
+            missing[EntryKey(entry)] = misses
+            // Logrotate renames a file out of sight for a moment: missing twice in a row is gone (once is
+            // enough for what vanished while sessiontail was stopped).
+            guard misses >= (passNumber == 1 ? 1 : 2), 
+                !held.contains(where: { $0.key.identity == entry.identity && $0.value.lastSeen < passNumber }) else {
+                continue
+            }
+            missing[EntryKey(entry)] = nil
+            checkpoints.markGone(entry)
+            checkpointsChanged = true
+            lostFiles += 1
+            if entry.size > entry.offset {
+                lostBytes += entry.size - entry.offset
+                log(
+                    "error: \(entry.path) is gone before it was read to its end: at least \(entry.size - entry.offset) bytes lost (logrotate deleted it unread, most likely while sessiontail was stopped; keep more rotations)"
+                )
+            } else {
+                log(
+                    "error: \(entry.path) is gone (read to byte \(entry.offset)); any lines written to it after that were lost (logrotate deleted it unread, most likely while sessiontail was stopped; keep more rotations)"
+                )
+            }
+        }
+        present = []
+    }
+
+    /// Commits what the passes since the last commit did (durably: `fdatasync`), then ships the
+    /// outbox when it is full or old enough (or when `force`d). Transient failures are retried
+    /// forever; permanent ones slowly, with a message each time.
     public func shipAndCheckpoint(force: Bool, stopRetrying: () -> Bool = { false }) throws {
+        try commit()
+        let count = outbox.reduce(0) { $0 + $1.fragments.count }
         let age = outboxSince.map { wallClockMillis() - $0 } ?? 0
-        if force || outbox.count >= configuration.batchSize || age >= configuration.batchAgeMillis {
+        guard !outbox.isEmpty, force || count >= configuration.batchSize || age >= configuration.batchAgeMillis else {
+            return
+        }
+        while let (sequence, fragments) = outbox.first {
             var start = 0
-            while start < outbox.count {
-                let end = min(start + configuration.batchSize, outbox.count)
+            while start < fragments.count {
+                let end = min(start + configuration.batchSize, fragments.count)
                 appliedFragments += try shipper.ship(
-                    Array(outbox[start..<end]), retryPermanent: true, stopRetrying: stopRetrying)
+                    Array(fragments[start..<end]), retryPermanent: true, stopRetrying: stopRetrying)
                 shippedFragments += end - start
                 start = end
             }
-            outbox = []
-            outboxSince = nil
+            outbox.removeFirst()
+            shippedThrough = sequence
+            // Durable with the next commit: should it be lost, shipping again changes nothing.
+            try journal.append(kind: DaemonJournal.shipped, payload: DaemonJournal.encodeShipped(sequence))
         }
-        guard outbox.isEmpty else { return }
-        // Only now do offsets and open sessions describe one instant with everything before it shipped.
-        var open: [String: [Fragment]] = [:]
-        for (name, pipeline) in pipelines { open[name] = pipeline.openFragments() }
-        try DaemonState.save(checkpoints: checkpoints, open: open, path: Daemon.statePath(configuration))
+        outboxSince = nil
+        try journal.sync()
+        try compactJournal()
+    }
+
+    /// Appends a commit of the checkpoints, the fragments emitted and the open sessions changed
+    /// since the last one, and makes it durable; nothing when nothing changed.
+    func commit() throws {
+        var changes: [(String, DaemonJournal.SourceChange)] = []
+        for name in Set(pipelines.keys).union(pending.keys).sorted() {
+            var change = DaemonJournal.SourceChange()
+            change.emitted = pending[name] ?? []
+            if var pipeline = pipelines[name] {
+                change.changed = pipeline.takeChanges()
+                pipelines[name] = pipeline
+            }
+            if !change.emitted.isEmpty || !change.changed.isEmpty { changes.append((name, change)) }
+        }
+        guard !changes.isEmpty || checkpointsChanged else { return }
+        let sequence = try journal.append(
+            kind: DaemonJournal.commit, payload: DaemonJournal.encodeCommit(checkpoints: checkpoints, changes: changes))
+        try journal.sync()
+        let emitted = changes.flatMap(\.1.emitted)
+        if !emitted.isEmpty {
+            outbox.append((sequence, emitted))
+            if outboxSince == nil { outboxSince = wallClockMillis() }
+        }
+        pending = [:]
+        checkpointsChanged = false
+    }
+
+    /// Once the current segment is full: a new one, starting with a snapshot, and the segments that
+    /// hold nothing unshipped before the snapshot removed.
+    func compactJournal() throws {
+        guard journal.needsNewSegment else { return }
+        try journal.startSegment()
+        let snapshot = try writeSnapshot()
+        journal.removeSegments(before: min(outbox.first?.sequence ?? snapshot, snapshot))
+        try journal.sync()
+    }
+
+    @discardableResult
+    func writeSnapshot() throws -> UInt64 {
+        let open = pipelines.keys.sorted().map { ($0, pipelines[$0]!.openFragments()) }
+        let sequence = try journal.append(
+            kind: DaemonJournal.snapshot,
+            payload: DaemonJournal.encodeSnapshot(shippedThrough: shippedThrough, checkpoints: checkpoints, open: open))
+        try journal.sync()
+        return sequence
     }
 
     /// Closes every open session (end of input: `--drain`).
     public func closeAll() {
         for (name, var pipeline) in pipelines {
-            outbox += pipeline.flushFragments()
+            let flushed = pipeline.flushFragments()
+            if !flushed.isEmpty { pending[name, default: []] += flushed }
             pipelines[name] = pipeline
         }
     }
+
+    /// Write-ahead log figures: bytes on disk, `fdatasync` calls, fragments committed and not shipped.
+    public var journalBytes: Int { journal.diskBytes }
+    public var journalSyncs: Int { journal.syncs }
+    public var outboxFragments: Int { outbox.reduce(0) { $0 + $1.fragments.count } }
 
     /// Counts of every source since start.
     public var totals: InputStatistics {
@@ -225,14 +413,40 @@ public final class Daemon {
     public var openSessions: Int { pipelines.values.reduce(0) { $0 + $1.openSessions } }
 }
 
+struct HeldKey: Hashable {
+    var key: String
+    var identity: FileIdentity
+}
+
+struct HeldFile {
+    var descriptor: Int32
+    var path: String
+    var host: String?
+    var source: String
+    var lastSeen: Int
+}
+
+/// A checkpoint entry's file, whatever its offset.
+struct EntryKey: Hashable {
+    var source: String
+    var fingerprint: UInt64
+    var length: Int
+
+    init(_ entry: Checkpoints.Entry) {
+        source = entry.source
+        fingerprint = entry.fingerprint
+        length = entry.fingerprintLength
+    }
+}
+
 func wallClockMillis() -> Int64 {
     var now = timespec()
     clock_gettime(CLOCK_REALTIME, &now)
     return Int64(now.tv_sec) * 1_000 + Int64(now.tv_nsec) / 1_000_000
 }
 
-/// The daemon's state file: checkpoints and the open sessions of the same instant, in one file written
-/// atomically.
+/// The daemon's state file from before the write-ahead log (checkpoints and open sessions), read once
+/// to take it over.
 enum DaemonState {
     static let magic = Array("sessiontail-state 1\n".utf8)
 
@@ -287,21 +501,6 @@ enum DaemonState {
             open[name] = fragments
         }
         return (checkpoints, open)
-    }
-
-    static func save(checkpoints: Checkpoints, open: [String: [Fragment]], path: String) throws {
-        var out = magic
-        let text = checkpoints.encoded()
-        out += Array("\(text.count)\n".utf8)
-        out += text
-        for (name, fragments) in open.sorted(by: { $0.key < $1.key }) {
-            let nameBytes = Array(name.utf8)
-            out += Array("\(nameBytes.count)\n".utf8)
-            out += nameBytes
-            out += Array("\(fragments.count)\n".utf8)
-            for f in fragments { f.serialize(into: &out) }
-        }
-        try FileSystem.writeAtomically(out, to: path)
     }
 }
 

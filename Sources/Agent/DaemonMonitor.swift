@@ -237,10 +237,10 @@ public final class DaemonMonitor {
             out.sources.append(source)
         }
         out.openSessions = daemon.openSessions
-        out.outboxFragments = daemon.outboxCount
+        out.outboxFragments = daemon.outboxFragments
         out.fragmentsShipped = daemon.shippedFragments
         out.fragmentsApplied = daemon.appliedFragments
-        out.fragmentsEmitted = daemon.shippedFragments + daemon.outboxCount
+        out.fragmentsEmitted = daemon.shippedFragments + daemon.outboxFragments
         out.lostBytes = daemon.lostBytes
         return out
     }

@@ -62,6 +62,11 @@ public struct WindowStore {
     @usableFromInline var keyClients: [UInt8] = []
     @usableFromInline var longClients: [Int32: [UInt8]] = [:]
     @usableFromInline var freeKeys: [Int32] = []
+    /// For ``takeChanges()``: the generation in which each key last changed (plus one, so that zero is
+    /// never current), and the keys changed in this one.
+    @usableFromInline var keyChanged: [UInt32] = []
+    @usableFromInline var changedKeys: [Int32] = []
+    @usableFromInline var generation: UInt32 = 1
     @usableFromInline var keyIndex: [Int32] = Array(repeating: -1, count: 1024)
     @usableFromInline var keyCount = 0
 
@@ -332,6 +337,7 @@ public struct WindowStore {
 
     mutating func touch(_ s: Int32) {
         sessions[Int(s)].touchMax = newestTime ?? sessions[Int(s)].end
+        markChanged(sessions[Int(s)].key)
         if lruHead == s { return }
         unlinkLRU(s)
         pushFront(s)
@@ -339,6 +345,7 @@ public struct WindowStore {
 
     @usableFromInline
     mutating func pushFront(_ s: Int32) {
+        markChanged(sessions[Int(s)].key)
         sessions[Int(s)].prev = -1
         sessions[Int(s)].next = lruHead
         if lruHead >= 0 { sessions[Int(lruHead)].prev = s }
@@ -415,7 +422,33 @@ public struct WindowStore {
         if previous < 0 { keyHead[Int(key)] = session.nextInKey } else { sessions[Int(previous)].nextInKey = session.nextInKey }
         unlinkLRU(s)
         release(s)
-        if keyHead[Int(key)] < 0 { removeKey(key) }
+        if keyHead[Int(key)] < 0 { removeKey(key) } else { markChanged(key) }
+    }
+
+    @inline(__always) @usableFromInline
+    mutating func markChanged(_ key: Int32) {
+        if keyChanged[Int(key)] != generation {
+            keyChanged[Int(key)] = generation
+            changedKeys.append(key)
+        }
+    }
+
+    /// The open sessions of every key that changed (a session begun, extended, merged, closed or
+    /// evicted) since the last call, as fragments: with the fragments emitted meanwhile, what a
+    /// write-ahead log needs to bring a snapshot of ``openFragments()`` up to now. A key with no
+    /// session left has none here: its emitted fragments say it is gone.
+    public mutating func takeChanges() -> [Fragment] {
+        var out: [Fragment] = []
+        for key in changedKeys where keyHead[Int(key)] >= 0 {
+            var s = keyHead[Int(key)]
+            while s >= 0 {
+                out.append(fragment(of: s, cause: .flushed))
+                s = sessions[Int(s)].nextInKey
+            }
+        }
+        changedKeys.removeAll(keepingCapacity: true)
+        generation = generation == UInt32.max ? 1 : generation + 1
+        return out
     }
 
     // MARK: - Keys
@@ -457,6 +490,7 @@ public struct WindowStore {
             keyHead[Int(key)] = -1
         } else {
             key = Int32(keyHost.count)
+            keyChanged.append(0)
             keyHost.append(host)
             keyHash.append(h)
             keyClientLength.append(Int32(client.count))

@@ -5,8 +5,10 @@ import Glibc
 /// How far each log file has been read, kept across restarts.
 ///
 /// A file is known by a fingerprint of its first bytes (decompressed, so `access.log`, its rename
-/// `access.log.1` and the later `access.log.2.gz` are the same file) and the offset read so far in its
-/// decompressed content. Written atomically: temporary file, `fsync`, `rename`, `fsync` of the directory.
+/// `access.log.1` and the later `access.log.2.gz` are the same file) together with its device and
+/// inode, and by the offset read so far in its decompressed content. The inode tells apart two files
+/// that start alike; the fingerprint follows a file into its compressed or copied rotation (a new
+/// inode) and notices `copytruncate` (the same inode, a new head).
 public struct Checkpoints: Sendable, Equatable {
     /// One file's position.
     public struct Entry: Sendable, Equatable {
@@ -20,10 +22,18 @@ public struct Checkpoints: Sendable, Equatable {
         public var path: String
         /// Read to its end as a rotated file, which will not grow: no need to open it again.
         public var complete: Bool
+        /// Its file vanished before it was read to its end, and that was reported. Should it turn up
+        /// after all, it is read on from `offset` as usual.
+        public var gone = false
+        /// The file's device and inode when last read.
+        public var identity: FileIdentity
+        /// Its size on disk when last read (plain files; 0 for gzip): what a file that vanishes
+        /// before it was read on took with it is at least `size - offset`.
+        public var size: UInt64
 
         public init(
             source: String, fingerprint: UInt64, fingerprintLength: Int, offset: UInt64, path: String,
-            complete: Bool = false
+            complete: Bool = false, identity: FileIdentity = .unknown, size: UInt64 = 0
         ) {
             self.source = source
             self.fingerprint = fingerprint
@@ -31,6 +41,14 @@ public struct Checkpoints: Sendable, Equatable {
             self.offset = offset
             self.path = path
             self.complete = complete
+            self.identity = identity
+            self.size = size
+        }
+
+        /// Whether a file starting with `head` starts as this entry's file did.
+        public func matches(head: [UInt8]) -> Bool {
+            fingerprintLength > 0 && head.count >= fingerprintLength
+                && Checkpoints.fingerprint(head.prefix(fingerprintLength)) == fingerprint
         }
     }
 
@@ -49,25 +67,42 @@ public struct Checkpoints: Sendable, Equatable {
         return h
     }
 
-    /// The entry of `source` whose fingerprint matches the file that starts with `head`.
-    public func entry(source: String, head: [UInt8]) -> Entry? {
-        entries.first { entry in
-            entry.source == source && entry.fingerprintLength > 0 && head.count >= entry.fingerprintLength
-                && Checkpoints.fingerprint(head.prefix(entry.fingerprintLength)) == entry.fingerprint
-        }
+    /// The entry of `source` for the file that starts with `head` and is `identity` on disk.
+    ///
+    /// An entry with the same head and inode is that file. One with the same head and another inode
+    /// is the file's compressed or copied rotation when `isRotation` says so (see
+    /// ``isRotation(of:path:identity:isGzip:)``); otherwise this is another file that merely starts
+    /// alike, and has no entry yet.
+    public func entry(
+        source: String, head: [UInt8], identity: FileIdentity,
+        isRotation: (Entry) -> Bool = { _ in true }
+    ) -> Entry? {
+        index(source: source, head: head, identity: identity, isRotation: isRotation).map { entries[$0] }
     }
 
-    /// Records that the file starting with `head`, at `path`, has been read to `offset`.
-    public mutating func record(source: String, head: [UInt8], offset: UInt64, path: String, complete: Bool = false) {
+    func index(source: String, head: [UInt8], identity: FileIdentity, isRotation: (Entry) -> Bool) -> Int? {
+        var alike: Int? = nil
+        for i in entries.indices.reversed() where entries[i].source == source && entries[i].matches(head: head) {
+            if entries[i].identity == identity { return i }
+            if alike == nil { alike = i }
+        }
+        guard let alike else { return nil }
+        if entries[alike].identity != .unknown && !isRotation(entries[alike]) { return nil }
+        return alike
+    }
+
+    /// Records that the file starting with `head`, `identity` on disk at `path`, has been read to
+    /// `offset`; it replaces the entry that ``entry(source:head:identity:isRotation:)`` found.
+    public mutating func record(
+        source: String, head: [UInt8], offset: UInt64, path: String, complete: Bool = false,
+        identity: FileIdentity = .unknown, size: UInt64 = 0, isRotation: (Entry) -> Bool = { _ in true }
+    ) {
         guard !head.isEmpty else { return }  // an empty file has nothing to remember
         let length = min(head.count, Checkpoints.fingerprintSize)
         let entry = Entry(
             source: source, fingerprint: Checkpoints.fingerprint(head.prefix(length)), fingerprintLength: length,
-            offset: offset, path: path, complete: complete)
-        if let i = entries.firstIndex(where: { existing in
-            existing.source == source && existing.fingerprintLength <= length
-                && Checkpoints.fingerprint(head.prefix(existing.fingerprintLength)) == existing.fingerprint
-        }) {
+            offset: offset, path: path, complete: complete, identity: identity, size: size)
+        if let i = index(source: source, head: head, identity: identity, isRotation: isRotation) {
             entries.remove(at: i)
         }
         // Most recently read last: the oldest are the first forgotten.
@@ -76,6 +111,11 @@ public struct Checkpoints: Sendable, Equatable {
         if ofSource.count > Checkpoints.entriesPerSource {
             entries.remove(at: ofSource[0])
         }
+    }
+
+    /// Marks an entry's file as gone (and reported): it is not reported again.
+    public mutating func markGone(_ entry: Entry) {
+        if let i = entries.firstIndex(of: entry) { entries[i].gone = true }
     }
 
     /// Entries kept per source (and host): the files of a rotated set and more. A file's entry is not
@@ -96,7 +136,7 @@ public struct Checkpoints: Sendable, Equatable {
         var checkpoints = Checkpoints()
         for (number, line) in lines.enumerated().dropFirst() {
             let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map { unescape($0) }
-            guard fields.count == 5 || fields.count == 6, let fingerprint = UInt64(fields[1], radix: 16), let length = Int(fields[2]),
+            guard fields.count == 5 || fields.count == 6 || fields.count == 9, let fingerprint = UInt64(fields[1], radix: 16), let length = Int(fields[2]),
                 let offset = UInt64(fields[3])
             else {
                 throw InputError(path: path, problem: "line \(number + 1) is damaged; move the file away to start afresh")
@@ -104,7 +144,11 @@ public struct Checkpoints: Sendable, Equatable {
             checkpoints.entries.append(
                 Entry(
                     source: fields[0], fingerprint: fingerprint, fingerprintLength: length, offset: offset, path: fields[4],
-                    complete: fields.count == 6 && fields[5] == "complete"))
+                    complete: fields.count >= 6 && fields[5] == "complete",
+                    identity: fields.count == 9
+                        ? FileIdentity(device: UInt64(fields[6]) ?? 0, inode: UInt64(fields[7]) ?? 0) : .unknown,
+                    size: fields.count == 9 ? UInt64(fields[8]) ?? 0 : 0))
+            checkpoints.entries[checkpoints.entries.count - 1].gone = fields.count >= 6 && fields[5] == "gone"
         }
         return checkpoints
     }
@@ -115,7 +159,8 @@ public struct Checkpoints: Sendable, Equatable {
         for e in entries {
             text += [
                 escape(e.source), String(e.fingerprint, radix: 16), String(e.fingerprintLength), String(e.offset),
-                escape(e.path), e.complete ? "complete" : "open",
+                escape(e.path), e.complete ? "complete" : e.gone ? "gone" : "open", String(e.identity.device), String(e.identity.inode),
+                String(e.size),
             ].joined(separator: "\t") + "\n"
         }
         return Array(text.utf8)

@@ -12,9 +12,12 @@ public final class InputFile: ByteSource {
     /// Whether the content is gzip-compressed.
     public private(set) var isGzip = false
     private let fd: Int32
+    var descriptor: Int32 { fd }
     private let ownsDescriptor: Bool
     private var decoder: GzipDecoder? = nil
-    private let compressed: UnsafeMutableRawBufferPointer
+    /// Compressed input for gzip; for plain files only the sniffed bytes (a held plain file costs a
+    /// descriptor, not a buffer).
+    private var compressed: UnsafeMutableRawBufferPointer
     private var compressedStart = 0
     private var compressedEnd = 0
     private var atEnd = false
@@ -23,16 +26,20 @@ public final class InputFile: ByteSource {
     private var replayStart = 0
 
     /// Opens `path` (`-`: standard input) and looks at its first bytes to tell gzip from plain text.
-    public init(path: String) throws(InputError) {
-        self.path = path
+    public convenience init(path: String) throws(InputError) {
         if path == "-" {
-            fd = 0
-            ownsDescriptor = false
+            try self.init(descriptor: 0, path: path, owned: false)
         } else {
-            fd = try FileSystem.openForReading(path)
-            ownsDescriptor = true
+            try self.init(descriptor: try FileSystem.openForReading(path), path: path, owned: true)
         }
-        compressed = .allocate(byteCount: 1 << 18, alignment: 16)
+    }
+
+    /// Reads an open descriptor from its current position; with `owned`, closes it when done.
+    public init(descriptor: Int32, path: String, owned: Bool) throws(InputError) {
+        self.path = path
+        fd = descriptor
+        ownsDescriptor = owned
+        compressed = .allocate(byteCount: 16, alignment: 16)
         // Sniff the magic bytes without seeking, so that pipes work too. (Should this throw, `deinit`
         // runs, as every stored property is set, and releases the buffer and descriptor.)
         while compressedEnd < 2 {
@@ -44,8 +51,23 @@ public final class InputFile: ByteSource {
         if compressedEnd >= 2 && compressed[0] == 0x1F && compressed[1] == 0x8B {
             isGzip = true
             decoder = GzipDecoder()
+            let large = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 18, alignment: 16)
+            large.copyMemory(from: UnsafeRawBufferPointer(rebasing: compressed[..<compressedEnd]))
+            compressed.deallocate()
+            compressed = large
         }
     }
+
+    /// The device and inode of the open file (zero for standard input that is not a file).
+    public var fileIdentity: FileIdentity {
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { return FileIdentity(device: 0, inode: 0) }
+        return FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
+    }
+
+    /// A second descriptor for the same open file, which stays readable after the file is deleted;
+    /// the caller closes it. The corresponding C function is `dup`.
+    public func duplicateDescriptor() -> Int32 { dup(fd) }
 
     deinit {
         compressed.deallocate()

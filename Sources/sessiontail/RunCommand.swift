@@ -61,6 +61,13 @@ struct RunCommand: ParsableCommand {
         sigaddset(&wanted, SIGINT)
         sigaddset(&wanted, SIGHUP)
         pthread_sigmask(SIG_UNBLOCK, &wanted, nil)
+        // A descriptor is kept for every plain log read (to finish one that is deleted): allow as many
+        // as the hard limit does (the soft limit of 1024 is for programs that use select()).
+        var files = rlimit()
+        if getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &files) == 0 && files.rlim_cur < files.rlim_max {
+            files.rlim_cur = files.rlim_max
+            _ = setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &files)
+        }
         let operation = DaemonOperation(config: config, configuration: configuration)
         let log = operation.log
         do {
@@ -119,7 +126,7 @@ struct RunCommand: ParsableCommand {
             if drain { for sample in totals.samples { log("malformed line \(sample)") } }
             log(totals.linesSummary)
             log(
-                "shipped \(daemon.shippedFragments) fragments as \(configuration.agentID) (\(daemon.appliedFragments) new); \(daemon.openSessions) sessions open; \(daemon.lostBytes) bytes lost to files that disappeared unread; state in \(Daemon.statePath(configuration))"
+                "shipped \(daemon.shippedFragments) fragments as \(configuration.agentID) (\(daemon.appliedFragments) new); \(daemon.openSessions) sessions open; \(daemon.lostFiles) files vanished unread (at least \(daemon.lostBytes) bytes lost); write-ahead log in \(Daemon.journalPath(configuration)) (\(daemon.journalBytes) bytes, \(daemon.journalSyncs) syncs)"
             )
         } catch {
             log("error: \(error)")

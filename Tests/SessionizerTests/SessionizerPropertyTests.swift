@@ -77,6 +77,35 @@ struct SessionizerPropertyTests {
         }
     }
 
+    /// What a write-ahead log keeps: a snapshot of the open sessions, then, commit after commit, the
+    /// fragments emitted (their keys' sessions are gone) and the sessions of the keys that changed.
+    /// Replaying them gives exactly the open sessions, under memory pressure and idle closing too.
+    @Test(arguments: [9_000, Int.max])
+    func changesBringASnapshotUpToDate(memoryLimit: Int) async {
+        await propertyCheck(count: 300, input: eventsGen, orderGen, Gen.int(in: 1...8)) { events, order, every in
+            let shuffled = zip(events, order).sorted { $0.1 < $1.1 }.map(\.0)
+            var store = WindowStore(
+                configuration: SessionizerConfiguration(gapMillis: 300_000, latenessMillis: 60_000, memoryLimit: memoryLimit))
+            func key(_ f: Fragment) -> [UInt8] { Array(f.host) + [0] + Array(f.client) }
+            var replayed: [[UInt8]: [Row]] = [:]
+            func commit() {
+                for f in store.takeFragments() { replayed[key(f)] = nil }
+                var changed: [[UInt8]: [Row]] = [:]
+                for f in store.takeChanges() { changed[key(f), default: []].append(Row(f)) }
+                for (k, rows) in changed { replayed[k] = rows }
+            }
+            for (i, e) in shuffled.enumerated() {
+                store.add(e)
+                if i % every == 0 { commit() }
+                if i % 7 == 3 { store.advanceTime(to: e.time + 200_000) }
+            }
+            commit()
+            let expected = store.openFragments().map(Row.init).sorted()
+            #expect(replayed.values.flatMap { $0 }.sorted() == expected, "events \(shuffled)")
+            #expect(store.takeChanges().isEmpty)
+        }
+    }
+
     @Test func resultDoesNotDependOnArrivalOrder() async {
         await propertyCheck(count: 200, input: eventsGen, orderGen, orderGen) { events, order1, order2 in
             let numbered = events

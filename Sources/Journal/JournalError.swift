@@ -1,0 +1,20 @@
+/// A write-ahead log that cannot be used, with what to do about it.
+public struct JournalError: Error, CustomStringConvertible, Sendable {
+    public let path: String
+    public let problem: String
+
+    public init(path: String, problem: String) {
+        self.path = path
+        self.problem = problem
+    }
+
+    init(path: String, errno code: Int32) {
+        self.init(path: path, problem: String(cString: strerror(code)).lowercased())
+    }
+
+    public var description: String { "Cannot use the write-ahead log \(path): \(problem)." }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

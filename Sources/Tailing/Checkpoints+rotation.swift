@@ -1,0 +1,55 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension Checkpoints {
+    /// Whether the file at `path` (`identity` on disk), which starts as `entry`'s file did but is
+    /// another inode, is that file rotated by `compress`, `copy` or `copytruncate` (and so resumes at
+    /// the entry's offset) rather than another file that merely starts alike.
+    ///
+    /// - A gzip file is a compressed rotation: compression always makes a new inode.
+    /// - If the entry's file is still at its path, unchanged at its head, both exist at once: the
+    ///   candidate is a copy (`copytruncate` between its copy and its truncation) only if its bytes
+    ///   just before the entry's offset are the same as the original's.
+    /// - If the entry's file was truncated (`copytruncate` done), this is the copy.
+    /// - If it is gone, a head of a full fingerprint's length is trusted; a short one is not (a new file
+    ///   may well start with the same few bytes): short files are tracked by inode.
+    public static func isRotation(of entry: Entry, path: String, identity: FileIdentity, isGzip: Bool) -> Bool {
+        if isGzip { return true }
+        guard let original = try? InputFile(path: entry.path), original.fileIdentity == entry.identity,
+            let originalHead = try? original.readHead()
+        else {
+            return entry.fingerprintLength >= fingerprintSize
+        }
+        guard entry.matches(head: originalHead) else { return true }  // truncated under us: the copy
+        guard let candidate = try? InputFile(path: path), candidate.fileIdentity == identity else { return false }
+        let end = min(candidate.sizeOnDisk, original.sizeOnDisk, entry.offset)
+        let start = end - min(end, 4096)
+        guard end > start, let a = try? candidate.bytes(start..<end), let b = try? original.bytes(start..<end) else {
+            return true  // nothing beyond the head to tell them apart: alike throughout
+        }
+        return a == b
+    }
+}
+
+extension InputFile {
+    /// The bytes at `range` of a plain file, read without moving the file's position. The
+    /// corresponding C function is `pread`.
+    func bytes(_ range: Range<UInt64>) throws(InputError) -> [UInt8] {
+        let count = Int(range.upperBound - range.lowerBound)
+        var out = [UInt8](repeating: 0, count: count)
+        var filled = 0
+        while filled < count {
+            let n = out.withUnsafeMutableBytes {
+                pread(descriptor, $0.baseAddress! + filled, count - filled, off_t(range.lowerBound) + off_t(filled))
+            }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw InputError(path: path, errno: errno)
+            }
+            if n == 0 { break }
+            filled += n
+        }
+        return Array(out[..<filled])
+    }
+}

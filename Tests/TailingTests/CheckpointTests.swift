@@ -1,0 +1,96 @@
+import Foundation
+import Testing
+
+@testable import Tailing
+
+/// Which checkpoint a file resumes from: its own (same head, same inode), its rotation's (same head,
+/// new inode: compressed or copied), or none (another file that merely starts alike).
+@Suite("Checkpoint identity")
+struct CheckpointTests {
+    /// 1.5 KiB of lines: more than a fingerprint.
+    static let shared = (0..<30).map { "10.0.0.\($0) - - [10/Oct/2025:13:00:00 +0000] \"GET / HTTP/1.1\" 200 1\n" }.joined()
+
+    func lookup(_ checkpoints: Checkpoints, _ path: String) throws -> Checkpoints.Entry? {
+        let file = try InputFile(path: path)
+        let head = try file.readHead()
+        let identity = file.fileIdentity
+        return checkpoints.entry(source: "s", head: head, identity: identity) {
+            Checkpoints.isRotation(of: $0, path: path, identity: identity, isGzip: file.isGzip)
+        }
+    }
+
+    func record(_ checkpoints: inout Checkpoints, _ path: String, offset: UInt64) throws {
+        let file = try InputFile(path: path)
+        let identity = file.fileIdentity
+        checkpoints.record(
+            source: "s", head: try file.readHead(), offset: offset, path: path, identity: identity,
+            size: file.sizeOnDisk
+        ) { Checkpoints.isRotation(of: $0, path: path, identity: identity, isGzip: false) }
+    }
+
+    @Test func twoLiveFilesThatStartAlikeAreTwoFiles() throws {
+        let dir = try ScratchDirectory()
+        let a = dir.path("a.log")
+        let b = dir.path("b.log")
+        try (Self.shared + "only in a\n").write(toFile: a, atomically: false, encoding: .utf8)
+        try (Self.shared + "only in b, longer\n").write(toFile: b, atomically: false, encoding: .utf8)
+        var checkpoints = Checkpoints()
+        try record(&checkpoints, a, offset: UInt64(Self.shared.utf8.count + 10))
+        #expect(try lookup(checkpoints, a)?.offset == UInt64(Self.shared.utf8.count + 10))
+        #expect(try lookup(checkpoints, b) == nil)
+        try record(&checkpoints, b, offset: 5)
+        #expect(try lookup(checkpoints, a)?.offset == UInt64(Self.shared.utf8.count + 10))
+        #expect(try lookup(checkpoints, b)?.offset == 5)
+    }
+
+    @Test func aRenameKeepsTheCheckpointAndACopyFindsIt() throws {
+        let dir = try ScratchDirectory()
+        let live = dir.path("access.log")
+        try Self.shared.write(toFile: live, atomically: false, encoding: .utf8)
+        var checkpoints = Checkpoints()
+        let offset = UInt64(Self.shared.utf8.count)
+        try record(&checkpoints, live, offset: offset)
+        // copytruncate caught between its copy and its truncation: both files exist, alike.
+        let copy = dir.path("access.log.1")
+        try FileManager.default.copyItem(atPath: live, toPath: copy)
+        #expect(try lookup(checkpoints, copy)?.offset == offset)
+        // ... and once truncated, the live file is new, the copy still the old one.
+        try "10.9.9.9 - - [10/Oct/2025:14:00:00 +0000] \"GET / HTTP/1.1\" 200 1\n".write(
+            toFile: live, atomically: false, encoding: .utf8)
+        #expect(try lookup(checkpoints, live) == nil)
+        #expect(try lookup(checkpoints, copy)?.offset == offset)
+        // A rename is the same inode.
+        let renamed = dir.path("access.log.2")
+        try FileManager.default.moveItem(atPath: copy, toPath: renamed)
+        #expect(try lookup(checkpoints, renamed)?.offset == offset)
+    }
+
+    @Test func aShortFileIsTrackedByInode() throws {
+        let dir = try ScratchDirectory()
+        let live = dir.path("access.log")
+        try "short\n".write(toFile: live, atomically: false, encoding: .utf8)
+        var checkpoints = Checkpoints()
+        try record(&checkpoints, live, offset: 6)
+        // Grows: still the same file.
+        try "short\nand longer\n".write(toFile: live, atomically: false, encoding: .utf8)
+        #expect(try lookup(checkpoints, live)?.offset == 6)
+        // Deleted, and a new file that starts with the same few bytes takes its place: a new file.
+        // (The old one is kept open, so that its inode is not reused at once.)
+        let old = try InputFile(path: live)
+        try FileManager.default.removeItem(atPath: live)
+        try "short\nbut another file\n".write(toFile: live, atomically: false, encoding: .utf8)
+        #expect(try InputFile(path: live).fileIdentity != old.fileIdentity)
+        #expect(try lookup(checkpoints, live) == nil)
+    }
+
+    @Test func identitiesSurviveTheRoundTripThroughText() throws {
+        var checkpoints = Checkpoints()
+        checkpoints.record(
+            source: "s\u{0}h", head: Array("head\n".utf8), offset: 5, path: "/var/log/a\tb.log",
+            identity: FileIdentity(device: 2049, inode: 1_234_567), size: 99)
+        checkpoints.markGone(checkpoints.entries[0])
+        let decoded = try Checkpoints.decode(checkpoints.encoded(), path: "state")
+        #expect(decoded == checkpoints)
+        #expect(decoded.entries[0].gone && decoded.entries[0].size == 99)
+    }
+}
