@@ -27,6 +27,20 @@ test: deps
 	@# Tests that restart PostgreSQL, and the live daemon through logrotate, get a cluster of their
 	@# own and run one at a time.
 	pg_virtualenv swift test --skip-build --no-parallel --filter Restart
+	@# The Debian package: built, linted, installed, run as its systemd unit runs it, purged.
+	$(MAKE) package-test
+
+## The Debian package, dist/sessiontail_<version>_<arch>.deb, built by dpkg-buildpackage from
+## packaging/debian (its build dependencies installed first).
+.PHONY: deb package-test
+deb:
+	@scripts/install-deps.sh package
+	scripts/build-deb.sh
+
+## Installs the package on this machine (root), runs the installed daemon as its unit does against a
+## throwaway PostgreSQL (a cluster of its own: -t), and purges it again; see the script for every check.
+package-test: deb
+	pg_virtualenv -t scripts/package-test.sh
 
 ## Throughput, gzip and memory figures against SPEC §8 targets (prints figures; never fails on a miss).
 bench: deps
@@ -36,4 +50,4 @@ lint:
 	swift format lint --strict --recursive Sources Tests Benchmarks
 
 clean:
-	rm -rf .build bench-data
+	rm -rf .build bench-data .build-deb dist
