@@ -44,11 +44,16 @@ public struct LogWriter: Sendable {
     /// Whether file descriptor 2 is the stream systemd connected to the journal: `$JOURNAL_STREAM` is
     /// `device:inode` of it (a redirected standard error keeps the variable but not the inode).
     public static func standardErrorIsJournal() -> Bool {
-        guard let value = getenv("JOURNAL_STREAM").map({ String(cString: $0) }) else { return false }
-        let parts = value.split(separator: ":")
-        guard parts.count == 2, let device = UInt64(parts[0]), let inode = UInt64(parts[1]) else { return false }
+        isJournal(descriptor: 2, journalStream: getenv("JOURNAL_STREAM").map { String(cString: $0) })
+    }
+
+    /// Whether `descriptor` is the stream that `journalStream` (a `$JOURNAL_STREAM` value) names.
+    public static func isJournal(descriptor: Int32, journalStream: String?) -> Bool {
+        guard let parts = journalStream?.split(separator: ":"), parts.count == 2, let device = UInt64(parts[0]),
+            let inode = UInt64(parts[1])
+        else { return false }
         var info = stat()
-        guard fstat(2, &info) == 0 else { return false }
+        guard fstat(descriptor, &info) == 0 else { return false }
         return UInt64(info.st_dev) == device && UInt64(info.st_ino) == inode
     }
 
