@@ -7,7 +7,7 @@ set -euo pipefail
 
 packages=(pkg-config zlib1g-dev libpq-dev gzip python3 time postgresql postgresql-common logrotate)
 if [ "${1:-}" = package ]; then
-    packages+=(debhelper dpkg-dev lintian man-db systemd util-linux)
+    packages+=(debhelper dpkg-dev lintian man-db procps systemd util-linux)
 fi
 missing=()
 for p in "${packages[@]}"; do

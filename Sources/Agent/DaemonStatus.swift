@@ -188,7 +188,8 @@ public struct Instant: Codable, Sendable, Equatable, Comparable, CustomStringCon
         let bytes = Array(text.utf8)
         guard let millis = bytes.withUnsafeBytes({ Timestamp.parseISO8601($0) }) else {
             throw DecodingError.dataCorrupted(
-                DecodingError.Context(codingPath: decoder.codingPath, debugDescription: "'\(text)' is not an ISO 8601 time"))
+                DecodingError.Context(
+                    codingPath: decoder.codingPath, debugDescription: "'\(text)' is not an ISO 8601 time"))
         }
         self.millis = millis
     }

@@ -85,9 +85,13 @@ public final class MetricsServer: @unchecked Sendable {
         let family = address.ss_family
         port = withUnsafePointer(to: &address) { pointer -> Int in
             if family == sa_family_t(AF_INET6) {
-                return pointer.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { Int(UInt16(bigEndian: $0.pointee.sin6_port)) }
+                return pointer.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) {
+                    Int(UInt16(bigEndian: $0.pointee.sin6_port))
+                }
             }
-            return pointer.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { Int(UInt16(bigEndian: $0.pointee.sin_port)) }
+            return pointer.withMemoryRebound(to: sockaddr_in.self, capacity: 1) {
+                Int(UInt16(bigEndian: $0.pointee.sin_port))
+            }
         }
         let context = Unmanaged.passRetained(self).toOpaque()
         let started = pthread_create(
@@ -145,7 +149,9 @@ public final class MetricsServer: @unchecked Sendable {
         let response = MetricsServer.response(to: request, status: status.get())
         var sent = 0
         while sent < response.count {
-            let n = response.withUnsafeBytes { send(connection, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL)) }
+            let n = response.withUnsafeBytes {
+                send(connection, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL))
+            }
             if n < 0 && errno == EINTR { continue }
             if n <= 0 { return }
             sent += n
@@ -154,7 +160,8 @@ public final class MetricsServer: @unchecked Sendable {
 
     static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
         guard haystack.count >= needle.count else { return false }
-        for start in 0...(haystack.count - needle.count) where haystack[start..<(start + needle.count)].elementsEqual(needle) {
+        for start in 0...(haystack.count - needle.count)
+        where haystack[start..<(start + needle.count)].elementsEqual(needle) {
             return true
         }
         return false
@@ -181,14 +188,18 @@ public final class MetricsServer: @unchecked Sendable {
         switch path {
         case "/metrics":
             guard let status else {
-                return reply("503 Service Unavailable", "text/plain; charset=utf-8", "starting\n", head: method == "HEAD")
+                return reply(
+                    "503 Service Unavailable", "text/plain; charset=utf-8", "starting\n", head: method == "HEAD")
             }
-            return reply("200 OK", PrometheusExposition.contentType, PrometheusExposition.render(status), head: method == "HEAD")
+            return reply(
+                "200 OK", PrometheusExposition.contentType, PrometheusExposition.render(status), head: method == "HEAD")
         case "/":
             return reply(
                 "200 OK", "text/plain; charset=utf-8", "sessiontail: metrics at /metrics\n", head: method == "HEAD")
         default:
-            return reply("404 Not Found", "text/plain; charset=utf-8", "not found; metrics at /metrics\n", head: method == "HEAD")
+            return reply(
+                "404 Not Found", "text/plain; charset=utf-8", "not found; metrics at /metrics\n", head: method == "HEAD"
+            )
         }
     }
 }

@@ -33,24 +33,32 @@ public enum PrometheusExposition {
         }
         out.family("sessiontail_last_event_timestamp_seconds", .gauge, "The newest request time read from the source.")
         for s in status.sources {
-            if let t = s.lastEventTime { out.sample("sessiontail_last_event_timestamp_seconds", ["source": s.name], seconds(t)) }
+            if let t = s.lastEventTime {
+                out.sample("sessiontail_last_event_timestamp_seconds", ["source": s.name], seconds(t))
+            }
         }
         out.family("sessiontail_files_tracked", .gauge, "Plain log files of the source found in the last pass.")
         for s in status.sources { out.sample("sessiontail_files_tracked", ["source": s.name], "\(s.files.count)") }
         out.family("sessiontail_file_offset_bytes", .gauge, "How far each log file has been read.")
         for s in status.sources {
-            for f in s.files { out.sample("sessiontail_file_offset_bytes", ["source": s.name, "path": f.path], "\(f.offset)") }
+            for f in s.files {
+                out.sample("sessiontail_file_offset_bytes", ["source": s.name, "path": f.path], "\(f.offset)")
+            }
         }
         out.family("sessiontail_file_lag_bytes", .gauge, "Bytes written to each log file and not read yet.")
         for s in status.sources {
-            for f in s.files { out.sample("sessiontail_file_lag_bytes", ["source": s.name, "path": f.path], "\(f.lagBytes)") }
+            for f in s.files {
+                out.sample("sessiontail_file_lag_bytes", ["source": s.name, "path": f.path], "\(f.lagBytes)")
+            }
         }
         out.family("sessiontail_open_sessions", .gauge, "Sessions open in memory.")
         for s in status.sources { out.sample("sessiontail_open_sessions", ["source": s.name], "\(s.openSessions)") }
         out.family(
             "sessiontail_evicted_sessions_total", .counter,
             "Sessions shipped early as fragments because of the memory cap (the database merges them).")
-        for s in status.sources { out.sample("sessiontail_evicted_sessions_total", ["source": s.name], "\(s.evictedSessions)") }
+        for s in status.sources {
+            out.sample("sessiontail_evicted_sessions_total", ["source": s.name], "\(s.evictedSessions)")
+        }
 
         out.family("sessiontail_fragments_emitted_total", .counter, "Session fragments closed for shipping.")
         out.sample("sessiontail_fragments_emitted_total", [:], "\(status.fragmentsEmitted)")
@@ -65,7 +73,8 @@ public enum PrometheusExposition {
         out.family("sessiontail_last_ship_timestamp_seconds", .gauge, "When a batch last reached PostgreSQL.")
         if let t = status.lastShipAt { out.sample("sessiontail_last_ship_timestamp_seconds", [:], seconds(t)) }
         out.family(
-            "sessiontail_ship_retries_total", .counter, "Failed attempts to ship a batch; each is retried, nothing is dropped.")
+            "sessiontail_ship_retries_total", .counter,
+            "Failed attempts to ship a batch; each is retried, nothing is dropped.")
         out.sample("sessiontail_ship_retries_total", [:], "\(status.shipRetries)")
         out.family(
             "sessiontail_ship_errors_total", .counter,

@@ -93,7 +93,8 @@ extension DaemonStatus {
         }
         var out = ""
         let what = running ? state.rawValue : "not running"
-        out += "sessiontail \(version), agent \(agentID): \(what) (pid \(pid), started \(startedAt), status of \(ago(updatedAt)))\n"
+        out +=
+            "sessiontail \(version), agent \(agentID): \(what) (pid \(pid), started \(startedAt), status of \(ago(updatedAt)))\n"
         out += "config:            \(config)\n"
         out += "throughput:        \(Quantity.compact(linesPerSecond)) lines/s; \(linesRead) lines read since start\n"
         out += "lag:               \(Quantity.bytes(lagBytes)) behind (\(lagBytes) bytes)\n"

@@ -21,7 +21,8 @@ final class NotifySocket {
         var bytes = Array(name.utf8)
         if bytes.first == UInt8(ascii: "@") { bytes[0] = 0 }
         withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: bytes) }
-        let length = socklen_t(MemoryLayout<sockaddr_un>.offset(of: \.sun_path)! + bytes.count + (bytes[0] == 0 ? 0 : 1))
+        let length = socklen_t(
+            MemoryLayout<sockaddr_un>.offset(of: \.sun_path)! + bytes.count + (bytes[0] == 0 ? 0 : 1))
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
         }
@@ -55,7 +56,9 @@ func httpRequest(port: Int, _ request: String) throws -> String {
     address.sin_port = UInt16(port).bigEndian
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
     let connected = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+        }
     }
     try #require(connected == 0, "connect to \(port): \(String(cString: strerror(errno)))")
     let bytes = Array(request.utf8)
@@ -205,7 +208,8 @@ struct StatusAndMetricsTests {
         }
         #expect(text.contains(#"sessiontail_malformed_lines_total{source="nginx",reason="bad_time"} 10"#))
         #expect(text.contains(#"sessiontail_malformed_lines_total{source="nginx",reason="unterminated_quote"} 0"#))
-        #expect(text.contains(#"sessiontail_file_lag_bytes{source="nginx",path="/var/log/nginx/a \"quoted\"\\.log"} 50"#))
+        #expect(
+            text.contains(#"sessiontail_file_lag_bytes{source="nginx",path="/var/log/nginx/a \"quoted\"\\.log"} 50"#))
         #expect(text.contains("sessiontail_last_ship_timestamp_seconds 1700000058.123\n"))
         #expect(text.contains("sessiontail_outbox_fragments 2\n"))
         #expect(text.contains(#"sessiontail_build_info{version="\#(BuildInfo.version)",agent_id="web-01"} 1"#))
@@ -215,7 +219,8 @@ struct StatusAndMetricsTests {
         let latest = LatestStatus()
         let server = try MetricsServer(listen: "127.0.0.1:0", status: latest)
         defer { server.stop() }
-        #expect(try httpRequest(port: server.port, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n").hasPrefix("HTTP/1.1 503"))
+        #expect(
+            try httpRequest(port: server.port, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n").hasPrefix("HTTP/1.1 503"))
         latest.set(Self.sample())
         let answer = try httpRequest(port: server.port, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
         #expect(answer.hasPrefix("HTTP/1.1 200 OK\r\n"))
@@ -242,7 +247,8 @@ struct StatusAndMetricsTests {
     }
 
     @Test func theStatusFileIsWrittenWholeAndReadBack() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("status-\(UUID().uuidString).json").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("status-\(UUID().uuidString).json")
+            .path
         defer { unlink(path) }
         var status = Self.sample()
         try StatusFile.write(status, to: path)
@@ -266,7 +272,9 @@ struct StatusAndMetricsTests {
         #expect(text.hasPrefix("sessiontail \(BuildInfo.version), agent web-01: running (pid 4242"))
         #expect(text.contains("last ship:         2023-11-14T22:14:18.123Z (2 s ago); 40 fragments shipped, 38 new"))
         let row = text.split(separator: "\n").first { $0.hasPrefix("nginx") }.map(String.init) ?? ""
-        #expect(row.contains("/var/log/nginx/a \"quoted\"\\.log") && row.contains(" 100 ") && row.contains(" 50 "), "\(row)")
+        #expect(
+            row.contains("/var/log/nginx/a \"quoted\"\\.log") && row.contains(" 100 ") && row.contains(" 50 "), "\(row)"
+        )
         #expect(row.contains("2023-11-14T22:14:19Z"), "\(row)")
         #expect(Quantity.bytes(1536) == "1.5 KiB" && Quantity.compact(1234) == "1.2k" && Quantity.compact(12) == "12")
     }

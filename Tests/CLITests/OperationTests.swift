@@ -79,7 +79,9 @@ struct OperationTests {
         address.sin_port = UInt16(port).bigEndian
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard connected == 0 else { return "" }
         let request = Array("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8)
@@ -128,25 +130,26 @@ struct OperationTests {
         let garbage = (1...15).map { "garbage line \($0)" }
         try ((lines[0..<100] + garbage + lines[100..<200]).joined(separator: "\n") + "\n")
             .write(toFile: dir.path("a.log"), atomically: false, encoding: .utf8)
-        try (lines[300..<330].joined(separator: "\n") + "\n").write(toFile: dir.path("b.log"), atomically: false, encoding: .utf8)
+        try (lines[300..<330].joined(separator: "\n") + "\n").write(
+            toFile: dir.path("b.log"), atomically: false, encoding: .utf8)
         let port = try Self.freePort()
         let config = dir.path("sessiontail.yaml")
         func writeConfig(_ sources: [String], extra: String = "") throws {
             try """
-                agent_id: operation-test
-                state_dir: \(dir.path("state"))
-                sources:
-                \(sources.map { "  - name: \($0)\n    paths: [\"\(dir.path($0)).log\"]\n    host: \($0).example" }.joined(separator: "\n"))
-                session:
-                  lateness: 0s
-                postgres:
-                  conninfo: "application_name=\(application)"
-                  table: \(table)
-                  batch_age: 100ms
-                metrics:
-                  listen: 127.0.0.1:\(port)
-                \(extra)
-                """.write(toFile: config, atomically: false, encoding: .utf8)
+            agent_id: operation-test
+            state_dir: \(dir.path("state"))
+            sources:
+            \(sources.map { "  - name: \($0)\n    paths: [\"\(dir.path($0)).log\"]\n    host: \($0).example" }.joined(separator: "\n"))
+            session:
+              lateness: 0s
+            postgres:
+              conninfo: "application_name=\(application)"
+              table: \(table)
+              batch_age: 100ms
+            metrics:
+              listen: 127.0.0.1:\(port)
+            \(extra)
+            """.write(toFile: config, atomically: false, encoding: .utf8)
         }
         try writeConfig(["a"])
 
@@ -176,7 +179,8 @@ struct OperationTests {
         }
         func daemonLog() -> String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
         func events(_ host: String) -> String {
-            (try? PostgresCLITests.psqlValue("SELECT coalesce(sum(event_count), 0) FROM \(table) WHERE host = '\(host)'")) ?? ""
+            (try? PostgresCLITests.psqlValue(
+                "SELECT coalesce(sum(event_count), 0) FROM \(table) WHERE host = '\(host)'")) ?? ""
         }
 
         // Ready, with a status line; then watchdog pings and status lines.

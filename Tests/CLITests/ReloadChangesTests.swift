@@ -28,7 +28,8 @@ struct ReloadChangesTests {
     }
 
     func events(_ table: String, _ host: String) -> String {
-        (try? PostgresCLITests.psqlValue("SELECT coalesce(sum(event_count), 0) FROM \(table) WHERE host = '\(host)'")) ?? ""
+        (try? PostgresCLITests.psqlValue("SELECT coalesce(sum(event_count), 0) FROM \(table) WHERE host = '\(host)'"))
+            ?? ""
     }
 
     @Test func removingASourceAndMovingToAnotherTable() throws {
@@ -56,11 +57,15 @@ struct ReloadChangesTests {
         func daemonLog() -> String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
 
         #expect(
-            OperationTests.eventually { (try? PostgresCLITests.psqlValue("SELECT to_regclass('\(first)') IS NOT NULL")) == "t" },
+            OperationTests.eventually {
+                (try? PostgresCLITests.psqlValue("SELECT to_regclass('\(first)') IS NOT NULL")) == "t"
+            },
             "\(daemonLog())")
         try append("a", 0..<100)
         try append("b", 100..<200)
-        #expect(OperationTests.eventually { events(first, "a.example") == "100" && events(first, "b.example") == "100" }, "\(daemonLog())")
+        #expect(
+            OperationTests.eventually { events(first, "a.example") == "100" && events(first, "b.example") == "100" },
+            "\(daemonLog())")
 
         // b removed, the table changed.
         try config(dir, table: second, sources: ["a"]).write(toFile: path, atomically: false, encoding: .utf8)
