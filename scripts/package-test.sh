@@ -141,7 +141,7 @@ umask_value=$(unit_value UMask)
 start_pre=$(unit_value ExecStartPre)
 start=$(unit_value ExecStart)
 mapfile -t reload_lines < <(unit_value ExecReload)
-[[ $user == sessiontail && $group == adm && -n $start && -n $start_pre && ${#reload_lines[@]} == 2 ]] \
+[[ $user == sessiontail && $group == adm && -n $start && -n $start_pre && ${#reload_lines[@]} == 1 ]] \
     || fail "unexpected unit: User=$user Group=$group ExecStart=$start ExecReload=${reload_lines[*]}"
 [[ $(unit_value Type) == notify && -n $(unit_value WatchdogSec) ]] || fail "the unit is not Type=notify with WatchdogSec="
 # As systemd starts a service: the unit's user and group (supplementary groups from /etc/group), no
@@ -283,10 +283,11 @@ socket_dir=$(psql -X -tA -c "SHOW unix_socket_directories" | cut -d, -f1)
 [[ -S $socket_dir/.s.PGSQL.$PGPORT ]] || fail "no PostgreSQL socket in '$socket_dir'"
 write_config "host=$socket_dir port=$PGPORT dbname=sessiontail_package_test user=sessiontail" sessions
 run_reload >"$work/reload.out" 2>&1 || fail "ExecReload=: $(cat "$work/reload.out")"
+grep -q "reloaded $conffile" "$work/reload.out" || fail "ExecReload= did not wait for the daemon: $(cat "$work/reload.out")"
 wait_for 30 "RELOADING=1 then READY=1" \
     sh -c "grep -A100 '^RELOADING=1' '$work/notify.log' | grep -q '^READY=1'"
 grep -q 'MONOTONIC_USEC=' "$work/notify.log" || fail "RELOADING=1 without MONOTONIC_USEC="
-ok "reload: RELOADING=1 (with MONOTONIC_USEC=), then READY=1"
+ok "reload: ExecReload= waited for the daemon ($(cat "$work/reload.out")); RELOADING=1 (with MONOTONIC_USEC=), then READY=1"
 sed -n '2001,2500p' "$elastic" >>"$log"
 wait_for 60 "500 new events over the Unix socket" events_are sessions 500 sessiontail_package_test
 [[ $(events package_test_tcp) == 2000 ]] || fail "the old table changed after the reload"

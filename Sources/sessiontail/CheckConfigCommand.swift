@@ -22,7 +22,8 @@ struct CheckConfigCommand: ParsableCommand {
             try out.write("# \(config): valid\n" + configuration.resolvedDescription)
             try out.flush()
         } catch {
-            printError("sessiontail: \(error)")
+            // Also what ExecStartPre= and ExecReload= show in the journal: at error priority there.
+            LogWriter.standardError().write("\(error)", priority: .error)
             throw ExitCode(1)
         }
     }

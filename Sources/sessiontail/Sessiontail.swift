@@ -12,7 +12,8 @@ struct Sessiontail: ParsableCommand {
             """,
         version: BuildInfo.version,
         subcommands: [
-            SessionizeCommand.self, RunCommand.self, CheckConfigCommand.self, StatusCommand.self, ReportCommand.self,
+            SessionizeCommand.self, RunCommand.self, CheckConfigCommand.self, StatusCommand.self, ReloadCommand.self,
+            ReportCommand.self,
         ]
     )
 }

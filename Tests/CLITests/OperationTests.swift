@@ -134,7 +134,7 @@ struct OperationTests {
             toFile: dir.path("b.log"), atomically: false, encoding: .utf8)
         let port = try Self.freePort()
         let config = dir.path("sessiontail.yaml")
-        func writeConfig(_ sources: [String], extra: String = "") throws {
+        func writeConfig(_ sources: [String], extra: String = "", conninfo: String = "") throws {
             try """
             agent_id: operation-test
             state_dir: \(dir.path("state"))
@@ -143,7 +143,7 @@ struct OperationTests {
             session:
               lateness: 0s
             postgres:
-              conninfo: "application_name=\(application)"
+              conninfo: "application_name=\(application) \(conninfo)"
               table: \(table)
               batch_age: 100ms
             metrics:
@@ -244,10 +244,13 @@ struct OperationTests {
             }, "\(metrics)\n\(daemonLog())")
         #expect(daemonLog().contains("<4>warning: cannot ship"), "\(daemonLog())")
 
-        // Reload: a source added (RELOADING=1, then READY=1); counts go on.
+        // Reload as systemctl reload does it: a source added (RELOADING=1, then READY=1); counts go on.
+        let pid = "\(process.processIdentifier)"
         var before = notify.received.count
         try writeConfig(["a", "b"])
-        kill(process.processIdentifier, SIGHUP)
+        let reload = try sessiontail(["reload", "--config", config, "--pid", pid])
+        #expect(reload.status == 0, "\(reload.stderrText)")
+        #expect(reload.stderrText.contains("reloaded \(config): 2 sources"), "\(reload.stderrText)")
         #expect(notify.waitFor(after: before) { $0.hasPrefix("RELOADING=1\nMONOTONIC_USEC=") }, "\(notify.received)")
         let reloading = notify.received.lastIndex { $0.hasPrefix("RELOADING=1") } ?? 0
         #expect(notify.waitFor(after: reloading + 1) { $0.hasPrefix("READY=1") }, "\(notify.received)")
@@ -260,17 +263,37 @@ struct OperationTests {
         #expect(Self.metric(metrics, "sessiontail_events_total{source=\"a\"}") == 250)
         #expect(Self.metric(metrics, "sessiontail_reloads_total{result=\"applied\"}") == 1)
 
-        // A broken file: refused, said at error priority, counted; the daemon goes on.
+        // A database the daemon cannot reach: it refuses the file, and `reload` fails saying why.
+        before = notify.received.count
+        try writeConfig(["a", "b"], conninfo: "host=127.0.0.1 port=1 connect_timeout=2")
+        let refused = try sessiontail(["reload", "--config", config, "--pid", pid])
+        #expect(refused.status == 1, "\(refused.stderrText)")
+        #expect(
+            refused.stderrText.contains("reload refused, the running configuration stays in force"),
+            "\(refused.stderrText)")
+        #expect(notify.waitFor(after: before) { $0.hasPrefix("RELOADING=1") })
+        let refusing = notify.received.lastIndex { $0.hasPrefix("RELOADING=1") } ?? 0
+        #expect(notify.waitFor(after: refusing + 1) { $0.hasPrefix("READY=1") }, "\(notify.received)")
+        // A broken file: `reload` refuses it without disturbing the daemon...
         before = notify.received.count
         try writeConfig(["a", "b"], extra: "unknown_key: 1")
+        let broken = try sessiontail(["reload", "--config", config, "--pid", pid])
+        #expect(broken.status == 1)
+        #expect(broken.stderrText.contains("unknown_key: unknown key"), "\(broken.stderrText)")
+        #expect(!notify.waitFor(after: before, seconds: 0.5) { $0.hasPrefix("RELOADING=1") })
+        // ...and a bare SIGHUP has the daemon refuse it: said at error priority, counted; it goes on.
         kill(process.processIdentifier, SIGHUP)
         #expect(notify.waitFor(after: before) { $0.hasPrefix("RELOADING=1") })
         #expect(
             Self.eventually {
-                Self.metric(Self.scrape(port), "sessiontail_reloads_total{result=\"refused\"}") == 1
+                Self.metric(Self.scrape(port), "sessiontail_reloads_total{result=\"refused\"}") == 2
             })
         #expect(process.isRunning)
         #expect(daemonLog().contains("<3>error: reload refused"), "\(daemonLog())")
+        // Still shipping under the configuration in force.
+        try FileHandle(forWritingTo: URL(fileURLWithPath: dir.path("b.log"))).seekToEndAndWrite(
+            lines[330..<340].joined(separator: "\n") + "\n")
+        #expect(Self.eventually { events("b.example") == "40" }, "\(daemonLog())")
 
         // SIGTERM: STOPPING=1, exit 0, and status says it no longer runs.
         before = notify.received.count
