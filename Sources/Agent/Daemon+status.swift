@@ -41,22 +41,40 @@ extension Daemon {
         }
     }
 
-    /// The plain files the daemon follows (it keeps each open), with how far each was read and its
-    /// size now (an `fstat` each), sorted by source and path.
+    /// The plain files the daemon follows (it keeps each open), with how far each was read, its size
+    /// now (an `fstat` each) and its name now (logrotate renames them: the descriptor's link in
+    /// `/proc/self/fd`), sorted by source and path. Paths are unique within a source (a second file
+    /// by one name, deleted, say, gets its inode added), as metrics labels must be.
     public var fileViews: [FileView] {
         var latest: [HeldKey: Checkpoints.Entry] = [:]
         for entry in checkpoints.entries where !entry.gone {
             latest[HeldKey(key: entry.source, identity: entry.identity)] = entry  // the last is the newest
         }
         var views: [FileView] = []
+        var inodes: [UInt64] = []
         for (key, file) in held {
             let entry = latest[key]
             var info = stat()
             let size = fstat(file.descriptor, &info) == 0 ? UInt64(max(0, info.st_size)) : entry?.size ?? 0
-            views.append(
-                FileView(source: file.source, path: entry?.path ?? file.path, offset: entry?.offset ?? 0, size: size))
+            let path = Daemon.currentPath(of: file.descriptor) ?? entry?.path ?? file.path
+            views.append(FileView(source: file.source, path: path, offset: entry?.offset ?? 0, size: size))
+            inodes.append(key.identity.inode)
+        }
+        var named: [String: Int] = [:]
+        for i in views.indices { named[views[i].source + "\u{0}" + views[i].path, default: 0] += 1 }
+        for i in views.indices where named[views[i].source + "\u{0}" + views[i].path]! > 1 {
+            views[i].path += " [inode \(inodes[i])]"
         }
         return views.sorted { ($0.source, $0.path) < ($1.source, $1.path) }
+    }
+
+    /// The name an open file has now, from `/proc/self/fd` (`… (deleted)` once it is gone); nil
+    /// where that cannot be read. The corresponding C function is `readlink`.
+    static func currentPath(of descriptor: Int32) -> String? {
+        var buffer = [CChar](repeating: 0, count: 4097)
+        let n = readlink("/proc/self/fd/\(descriptor)", &buffer, 4096)
+        guard n > 0 else { return nil }
+        return String(decoding: buffer[..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// The connection to PostgreSQL in use, for its counters. A reload that changes the database

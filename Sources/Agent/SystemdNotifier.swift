@@ -53,8 +53,9 @@ public final class SystemdNotifier {
 
     deinit { close(fd) }
 
-    /// Sends one notification: `KEY=value` lines. Returns whether the datagram was sent. The
-    /// corresponding C function is `sendto`.
+    /// Sends one notification: `KEY=value` lines. Returns whether the datagram was sent. Never
+    /// blocks: when the receiver's queue is full the datagram is dropped (a watchdog ping is then sent
+    /// again on the next call) rather than stalling the daemon. The corresponding C function is `sendto`.
     @discardableResult
     public func send(_ state: String) -> Bool {
         var address = sockaddr_un()
@@ -72,7 +73,7 @@ public final class SystemdNotifier {
             let sent = bytes.withUnsafeBytes { buffer in
                 withUnsafePointer(to: &address) {
                     $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                        sendto(fd, buffer.baseAddress, buffer.count, Int32(MSG_NOSIGNAL), $0, length)
+                        sendto(fd, buffer.baseAddress, buffer.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT), $0, length)
                     }
                 }
             }

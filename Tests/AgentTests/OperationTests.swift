@@ -119,6 +119,20 @@ struct SystemdNotifierTests {
         #expect(socket.receive(timeoutMillis: 100) == nil)
     }
 
+    @Test func neverBlocksWhenNobodyReads() throws {
+        let name = "@sessiontail-test-\(UUID().uuidString)"
+        let socket = try NotifySocket(name)  // bound, never read: its queue fills after a few datagrams
+        let notifier = try #require(SystemdNotifier(socket: name))
+        let clock = ContinuousClock()
+        var sent = 0
+        let elapsed = clock.measure {
+            for i in 0..<200 where notifier.send("STATUS=\(i)") { sent += 1 }
+        }
+        #expect(elapsed < .seconds(2))
+        #expect(sent > 0 && sent < 200, "\(sent) of 200 sent")
+        #expect(socket.receive() == "STATUS=0")
+    }
+
     @Test func refusesNamesThatAreNotSockets() {
         #expect(SystemdNotifier(socket: "relative/path") == nil)
         #expect(SystemdNotifier(socket: "/" + String(repeating: "x", count: 200)) == nil)
