@@ -23,10 +23,10 @@ demo: release
 ## PostgreSQL cluster that pg_virtualenv creates and removes.
 test: deps
 	swift build --build-tests
-	pg_virtualenv swift test --skip-build --skip Restart
-	@# Tests that restart PostgreSQL, and the live daemon through logrotate, get a cluster of their
+	pg_virtualenv swift test --skip-build --skip 'Restart|Torture'
+	@# Tests that stop or restart PostgreSQL, kill the daemon, and run it through logrotate get a cluster of their
 	@# own and run one at a time.
-	pg_virtualenv swift test --skip-build --no-parallel --filter Restart
+	pg_virtualenv swift test --skip-build --no-parallel --filter 'Restart|Torture'
 
 ## Throughput, gzip and memory figures against SPEC §8 targets (prints figures; never fails on a miss).
 bench: deps

@@ -89,7 +89,13 @@ public final class Daemon {
         shipper = FragmentShipper(
             conninfo: configuration.conninfo, table: configuration.table, gapMillis: configuration.gapMillis,
             agentID: configuration.agentID, log: log)
-        _ = try shipper.connect()
+        do {
+            _ = try shipper.connect()
+        } catch {
+            guard error.kind == .transient else { throw error }
+            // Down for now: read on, commit, and ship once it is back (the logs are the buffer).
+            log("warning: PostgreSQL cannot be reached yet (\(error)); reading on, shipping when it is back")
+        }
         for source in configuration.sources {
             var pipeline = try Daemon.pipeline(source, configuration)
             pipeline.restore(DaemonJournal.ordered(state.open[source.name] ?? [:]))
@@ -216,10 +222,11 @@ public final class Daemon {
     }
 
     /// Reads `file` from its checkpoint; `finish`: to its very end (it will not grow), and marks it
-    /// complete.
+    /// complete. `held`: a file kept open and since deleted, which was read before: a checkpoint with
+    /// its head is its own (or its compressed copy's), whatever the inode.
     private func read(
-        _ file: InputFile, path: String, finish: Bool, host: String?, source: Configuration.Source,
-        into pipeline: inout BatchSessionizer
+        _ file: InputFile, path: String, finish: Bool, held isHeld: Bool = false, host: String?,
+        source: Configuration.Source, into pipeline: inout BatchSessionizer
     ) throws {
         let head = try file.readHead()
         // Empty when we looked: nothing to read, and nothing to know it by. Reading on anyway would
@@ -231,7 +238,7 @@ public final class Daemon {
         let identity = file.fileIdentity
         let isGzip = file.isGzip
         let isRotation = { (entry: Checkpoints.Entry) in
-            Checkpoints.isRotation(of: entry, path: path, identity: identity, isGzip: isGzip)
+            isHeld || Checkpoints.isRotation(of: entry, path: path, identity: identity, isGzip: isGzip)
         }
         let entry = checkpoints.entry(source: key, head: head, identity: identity, isRotation: isRotation)
         if let entry { present.insert(EntryKey(entry)) }
@@ -271,7 +278,9 @@ public final class Daemon {
                 close(file.descriptor)
                 continue
             }
-            try read(input, path: file.path + " (deleted)", finish: true, host: file.host, source: source, into: &pipeline)
+            try read(
+                input, path: file.path + " (deleted)", finish: true, held: true, host: file.host, source: source,
+                into: &pipeline)
         }
     }
 
