@@ -34,6 +34,11 @@ struct RunCommand: ParsableCommand {
     @Option(name: .customLong("poll-interval"), help: "How often to look for new lines (e.g. 250ms).")
     var pollInterval: String = "250ms"
 
+    @Flag(
+        name: .customLong("no-durability"),
+        help: ArgumentHelp("Benchmarks only: write nothing to the write-ahead log (a crash loses state).", visibility: .hidden))
+    var noDurability = false
+
     func run() throws {
         guard let interval = Units.durationMillis(pollInterval), interval > 0 else {
             throw ValidationError("--poll-interval '\(pollInterval)' is not a duration such as 250ms.")
@@ -64,7 +69,9 @@ struct RunCommand: ParsableCommand {
             _ = setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &files)
         }
         do {
-            let daemon = try Daemon(configuration: configuration, log: { printError("sessiontail: \($0)") })
+            let daemon = try Daemon(
+                configuration: configuration, durable: !noDurability, log: { printError("sessiontail: \($0)") })
+            daemon.shouldStop = { stopRequested != 0 }
             if drain {
                 try daemon.pass()
                 daemon.closeAll()
