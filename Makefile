@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := $(PATH):/opt/swift/usr/bin
 
-.PHONY: all deps build release demo test bench lint clean
+.PHONY: all deps build release demo test torture bench lint clean
 
 all: build
 
@@ -27,6 +27,12 @@ test: deps
 	@# Tests that stop or restart PostgreSQL, kill the daemon, and run it through logrotate get a cluster of their
 	@# own and run one at a time.
 	pg_virtualenv swift test --skip-build --no-parallel --filter 'Restart|Torture'
+
+## The torture tests at length: 100 SIGKILLs per rotation mode, PostgreSQL down for 2 minutes.
+torture: deps
+	swift build --build-tests
+	TORTURE_KILLS=$${TORTURE_KILLS:-100} TORTURE_OUTAGE_SECONDS=$${TORTURE_OUTAGE_SECONDS:-120} \
+		pg_virtualenv swift test --skip-build --no-parallel --filter Torture
 
 ## Throughput, gzip and memory figures against SPEC §8 targets (prints figures; never fails on a miss).
 bench: deps

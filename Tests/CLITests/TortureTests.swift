@@ -107,6 +107,11 @@ struct TortureTests {
             "\(context)\n\(PostgresCLITests.describeDifferences(database: stored, batch: expected))\n\(daemonLog.suffix(3000))")
     }
 
+    /// `make torture` runs longer: more kills (`TORTURE_KILLS`, per rotation mode) and a longer
+    /// outage (`TORTURE_OUTAGE_SECONDS`).
+    static let kills = Int(ProcessInfo.processInfo.environment["TORTURE_KILLS"] ?? "") ?? 10
+    static let outage = Double(ProcessInfo.processInfo.environment["TORTURE_OUTAGE_SECONDS"] ?? "") ?? 1
+
     /// Ten `kill -9`s at random instants per rotation mode while the writer appends and logrotate
     /// rotates every ~0.7 s (copytruncate with the writer paused: copytruncate itself loses what is
     /// written between its copy and its truncation, whatever reads the log).
@@ -116,12 +121,13 @@ struct TortureTests {
         defer { PostgresCLITests.dropTable(setup.table) }
         let seed = UInt64.random(in: 0..<1_000_000)
         var random = SplitMix(seed: seed)
-        let writer = try startWriter(setup, rate: 2_000)
+        // The 10 000 lines last about as long as the kills take (one every 0.23 s on average).
+        let writer = try startWriter(setup, rate: min(2_000, Int(10_000 / (Double(Self.kills) * 0.25))))
         var daemon = try startDaemon(setup.config, log: setup.daemonLog)
         var kills = 0
         var rotations = 0
         var lastRotation = Date()
-        while writer.isRunning || kills < 10 {
+        while writer.isRunning || kills < Self.kills {
             Thread.sleep(forTimeInterval: 0.08 + Double(random.next() % 300) / 1_000)
             daemon.kill9()
             kills += 1
@@ -139,7 +145,7 @@ struct TortureTests {
         Thread.sleep(forTimeInterval: 0.3)
         daemon.kill9()
         kills += 1
-        #expect(kills >= 11)
+        #expect(kills > Self.kills)
         #expect(rotations >= 3, "seed \(seed)")
         try expectTableEqualsBatch(setup, "mode \(mode), seed \(seed), \(kills) kills, \(rotations) rotations")
     }
@@ -154,13 +160,13 @@ struct TortureTests {
         let setup = try setUp(mode: "create\n    compress\n    delaycompress")
         defer { PostgresCLITests.dropTable(setup.table) }
         var random = SplitMix(seed: UInt64.random(in: 0..<1_000_000))
-        let writer = try startWriter(setup, rate: 2_500)
+        let writer = try startWriter(setup, rate: Int(10_000 / (Self.outage * 1.5 + 3)))
         var daemon = try startDaemon(setup.config, log: setup.daemonLog)
         Thread.sleep(forTimeInterval: 1.0)
         try sh(setup.rotate)
         try sh("pg_ctlcluster \(version) \(name) stop -m fast")
         defer { _ = system("pg_ctlcluster \(version) \(name) start >/dev/null 2>&1") }  // already up, normally
-        Thread.sleep(forTimeInterval: 1.0)
+        Thread.sleep(forTimeInterval: Self.outage / 2)
         daemon.kill9()
         // Tear the last record of the newest segment: nothing in it can have been shipped, the
         // server being down.
@@ -185,7 +191,7 @@ struct TortureTests {
         }
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         daemon = try startDaemon(setup.config, log: setup.daemonLog)
-        Thread.sleep(forTimeInterval: 1.0)
+        Thread.sleep(forTimeInterval: max(1.0, Self.outage / 2))
         #expect(daemon.isRunning, "the daemon must wait for PostgreSQL, not exit")
         try sh(setup.rotate)
         try sh("pg_ctlcluster \(version) \(name) start")
