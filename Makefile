@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := $(PATH):/opt/swift/usr/bin
 
-.PHONY: all deps build release demo test bench lint clean
+.PHONY: all deps build release demo test torture bench lint clean
 
 all: build
 
@@ -23,10 +23,10 @@ demo: release
 ## PostgreSQL cluster that pg_virtualenv creates and removes.
 test: deps
 	swift build --build-tests
-	pg_virtualenv swift test --skip-build --skip Restart
-	@# Tests that restart PostgreSQL, and the live daemon through logrotate, get a cluster of their
+	pg_virtualenv swift test --skip-build --skip 'Restart|Torture'
+	@# Tests that stop or restart PostgreSQL, kill the daemon, and run it through logrotate get a cluster of their
 	@# own and run one at a time.
-	pg_virtualenv swift test --skip-build --no-parallel --filter Restart
+	pg_virtualenv swift test --skip-build --no-parallel --filter 'Restart|Torture'
 	@# The Debian package: built, linted, installed, run as its systemd unit runs it, purged.
 	$(MAKE) package-test
 
@@ -41,6 +41,12 @@ deb:
 ## throwaway PostgreSQL (a cluster of its own: -t), and purges it again; see the script for every check.
 package-test: deb
 	pg_virtualenv -t scripts/package-test.sh
+
+## The torture tests at length: 100 SIGKILLs per rotation mode, PostgreSQL down for 2 minutes.
+torture: deps
+	swift build --build-tests
+	TORTURE_KILLS=$${TORTURE_KILLS:-100} TORTURE_OUTAGE_SECONDS=$${TORTURE_OUTAGE_SECONDS:-120} \
+		pg_virtualenv swift test --skip-build --no-parallel --filter Torture
 
 ## Throughput, gzip and memory figures against SPEC §8 targets (prints figures; never fails on a miss).
 bench: deps

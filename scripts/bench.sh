@@ -11,6 +11,7 @@
 #   BENCH_SEED        loggen seed (default 1)
 #   BENCH_FORMATS     formats to run (default "combined vhost_combined")
 #   SWIFT_BUILD_ARGS  extra arguments for every `swift build`, e.g. "--scratch-path .build-bench"
+#   BENCH_SHIP=0, BENCH_DAEMON=0  skip the PostgreSQL shipping or the daemon benchmarks
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -176,3 +177,11 @@ if [[ ${BENCH_SHIP:-1} != 0 ]]; then
         | grep -v -e '^Creating new PostgreSQL cluster' -e '^Dropping cluster' | sed 's/^/  /'
 fi
 # ---- end of PostgreSQL shipping ------------------------------------------------------------------
+
+# ---- The daemon: CPU, latency, write-ahead log overhead, flood RSS (scripts/daemon-bench.sh) --------
+# BENCH_DAEMON=0 skips it; DAEMON_BENCH_SECONDS, DAEMON_BENCH_LINES, DAEMON_BENCH_FLOOD size it.
+if [[ ${BENCH_DAEMON:-1} != 0 ]]; then
+    command -v pg_virtualenv >/dev/null || { echo "bench: pg_virtualenv not found (make deps)" >&2; exit 1; }
+    pg_virtualenv -t scripts/daemon-bench.sh "$bin" "$data" 2>&1 \
+        | grep -v -e '^Creating new PostgreSQL cluster' -e '^Dropping cluster'
+fi

@@ -102,19 +102,54 @@ public struct BatchSessionizer {
         file: InputFile, path: String, from offset: UInt64, host: String?, origin source: UInt64,
         finishPartialLine: Bool
     ) throws -> UInt64 {
+        var cursor = try open(
+            file: file, path: path, from: offset, host: host, origin: source, finishPartialLine: finishPartialLine)
+        return try read(&cursor, fragmentLimit: .max).reached
+    }
+
+    /// A file being read, a piece at a time (``read(_:fragmentLimit:)``).
+    public struct Cursor {
+        var reader: LineReader<PrefetchingSource>
+        let path: String
+        let start: UInt64
+        let origin: UInt64
+        let host: [UInt8]
+        let finishPartialLine: Bool
+    }
+
+    /// Opens `file` for reading from `offset`, as ``read(file:path:from:host:origin:finishPartialLine:)``.
+    public mutating func open(
+        file: InputFile, path: String, from offset: UInt64, host: String?, origin source: UInt64,
+        finishPartialLine: Bool
+    ) throws -> Cursor {
         try file.skip(offset)
         statistics.files += 1
-        var reader = LineReader(source: PrefetchingSource(file), maxLineLength: options.maxLineLength)
+        return Cursor(
+            reader: LineReader(source: PrefetchingSource(file), maxLineLength: options.maxLineLength), path: path,
+            start: offset, origin: source, host: host.map { Array($0.utf8) } ?? fixedHost,
+            finishPartialLine: finishPartialLine)
+    }
+
+    /// Reads on from `cursor` to the end of its file, or (streaming) until `fragmentLimit` fragments
+    /// wait in ``takeFragments()``, which bounds the memory they take; returns the offset reached (just
+    /// past the last line read) and whether that is the end.
+    public mutating func read(_ cursor: inout Cursor, fragmentLimit: Int) throws -> (reached: UInt64, atEnd: Bool) {
         var parsed = ParsedLine()
         let useForwardedFor = options.useForwardedFor
         let lineHasHost = options.format.plan.hasHost
-        let hostBytes = host.map { Array($0.utf8) } ?? fixedHost
+        let path = cursor.path
+        let offset = cursor.start
+        let source = cursor.origin
+        let finishPartialLine = cursor.finishPartialLine
+        let streaming = options.streaming
         var failure: InputError? = nil
-        hostBytes.withUnsafeBytes { (fixedHost: UnsafeRawBufferPointer) in
+        var atEnd = false
+        cursor.host.withUnsafeBytes { (fixedHost: UnsafeRawBufferPointer) in
             while true {
+                if streaming && store.pendingFragments >= fragmentLimit { return }
                 let next: LineReader<PrefetchingSource>.Line?
                 do {
-                    next = try reader.next(atEnd: finishPartialLine)
+                    next = try cursor.reader.next(atEnd: finishPartialLine)
                 } catch let error as InputError {
                     failure = error
                     return
@@ -122,14 +157,17 @@ public struct BatchSessionizer {
                     failure = InputError(path: path, problem: "\(error)")
                     return
                 }
-                guard let line = next else { return }
+                guard let line = next else {
+                    atEnd = true
+                    return
+                }
                 statistics.lines += 1
                 guard case .complete(let bytes) = line else {
-                    statistics.recordMalformed(.tooLong, path: path, lineNumber: reader.lineNumber, line: nil)
+                    statistics.recordMalformed(.tooLong, path: path, lineNumber: cursor.reader.lineNumber, line: nil)
                     continue
                 }
                 if let reason = parser.parse(bytes, into: &parsed) {
-                    statistics.recordMalformed(reason, path: path, lineNumber: reader.lineNumber, line: bytes)
+                    statistics.recordMalformed(reason, path: path, lineNumber: cursor.reader.lineNumber, line: bytes)
                     continue
                 }
                 statistics.events += 1
@@ -143,8 +181,8 @@ public struct BatchSessionizer {
                         host: host, client: client.slice(of: bytes), time: parsed.timeMillis, bytes: parsed.bytes,
                         status: parsed.status, path: parsed.path.slice(of: bytes),
                         referrer: parsed.referrer.slice(of: bytes), userAgent: parsed.userAgent.slice(of: bytes),
-                        origin: Origin.event(source: source, offset: offset + reader.offset)))
-                if store.pendingFragments >= 4096 && !options.streaming {
+                        origin: Origin.event(source: source, offset: offset + cursor.reader.offset)))
+                if store.pendingFragments >= 4096 && !streaming {
                     do {
                         try spool.append(store.takeFragments())
                     } catch {
@@ -155,7 +193,7 @@ public struct BatchSessionizer {
             }
         }
         if let failure { throw failure }
-        return offset + reader.offset
+        return (offset + cursor.reader.offset, atEnd)
     }
 
     // MARK: - Streaming (the daemon)

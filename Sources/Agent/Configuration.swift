@@ -101,7 +101,7 @@ extension Configuration {
         out += "session:\n  gap: \(seconds(gapMillis))\n  lateness: \(seconds(latenessMillis))\n"
         out += "postgres:\n  conninfo: \(quote(Conninfo.redacted(conninfo)))\n  table: \(table.name)\n"
         out += "  batch_size: \(batchSize)\n  batch_age: \(seconds(batchAgeMillis))\n"
-        out += "limits:\n  memory: \(memoryLimit >> 20)MiB\n  disk: \(diskLimit >> 20)MiB\n"
+        out += "limits:\n  memory: \(Units.describe(bytes: memoryLimit))\n  disk: \(Units.describe(bytes: diskLimit))\n"
         out += "metrics:\n  listen: \(quote(metricsListen ?? ""))\n"
         return out
     }

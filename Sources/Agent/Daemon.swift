@@ -30,6 +30,8 @@ public final class Daemon {
     private(set) var pipelines: [String: BatchSessionizer] = [:]
     private(set) var shipper: FragmentShipper
     private let journal: WriteAheadLog
+    private let durable: Bool
+    private var volatileSequence: UInt64 = 0
     /// Emitted by the passes since the last commit, by source.
     private var pending: [String: [Fragment]] = [:]
     private var checkpointsChanged = false
@@ -39,6 +41,8 @@ public final class Daemon {
     private var shippedThrough: UInt64 = 0
     /// Reading pauses while the write-ahead log is over `limits.disk` (PostgreSQL down for long).
     public private(set) var backpressure = false
+    /// Asked between files and between pieces of a large file: true ends the pass early (SIGTERM).
+    public var shouldStop: () -> Bool = { false }
     /// Counts since start.
     public private(set) var statistics = InputStatistics()
     public private(set) var shippedFragments = 0
@@ -62,8 +66,12 @@ public final class Daemon {
 
     /// Recovers the state (offsets, open sessions, and what was committed but not shipped) and
     /// connects to PostgreSQL, so that a wrong password, table or gap fails before any reading.
-    public init(configuration: Configuration, log: @escaping (String) -> Void) throws {
+    ///
+    /// `durable: false` (benchmarks only) writes nothing to the write-ahead log: a crash then loses
+    /// offsets and open sessions, and a restart reads everything again.
+    public init(configuration: Configuration, durable: Bool = true, log: @escaping (String) -> Void) throws {
         self.configuration = configuration
+        self.durable = durable
         self.log = log
         try FileSystem.makeDirectory(configuration.stateDirectory)
         let path = Daemon.journalPath(configuration)
@@ -89,7 +97,13 @@ public final class Daemon {
         shipper = FragmentShipper(
             conninfo: configuration.conninfo, table: configuration.table, gapMillis: configuration.gapMillis,
             agentID: configuration.agentID, log: log)
-        _ = try shipper.connect()
+        do {
+            _ = try shipper.connect()
+        } catch {
+            guard error.kind == .transient else { throw error }
+            // Down for now: read on, commit, and ship once it is back (the logs are the buffer).
+            log("warning: PostgreSQL cannot be reached yet (\(error)); reading on, shipping when it is back")
+        }
         for source in configuration.sources {
             var pipeline = try Daemon.pipeline(source, configuration)
             pipeline.restore(DaemonJournal.ordered(state.open[source.name] ?? [:]))
@@ -175,11 +189,14 @@ public final class Daemon {
                     : "reading resumes: the write-ahead log is back under limits.disk")
         }
         if backpressure { return }
-        for source in configuration.sources {
-            var pipeline = pipelines[source.name]!
+        for source in configuration.sources where !shouldStop() {
+            // Out of the dictionary while it is read, so that it is not copied (and not snapshotted
+            // half-way: see `compactJournal`).
+            var pipeline = pipelines.removeValue(forKey: source.name)!
+            defer { pipelines[source.name] = pipeline }
             let linesBefore = pipeline.statistics.lines
             for match in FileDiscovery.discover(patterns: source.paths, exclude: source.exclude) {
-                for path in match.rotated + [match.path] {
+                for path in match.rotated + [match.path] where !shouldStop() {
                     do {
                         try read(
                             path, isLive: path == match.path, host: match.host ?? source.host, source: source,
@@ -196,7 +213,6 @@ public final class Daemon {
             }
             let emitted = pipeline.takeFragments()
             if !emitted.isEmpty { pending[source.name, default: []] += emitted }
-            pipelines[source.name] = pipeline
         }
         reportVanishedFiles()
     }
@@ -216,10 +232,11 @@ public final class Daemon {
     }
 
     /// Reads `file` from its checkpoint; `finish`: to its very end (it will not grow), and marks it
-    /// complete.
+    /// complete. `held`: a file kept open and since deleted, which was read before: a checkpoint with
+    /// its head is its own (or its compressed copy's), whatever the inode.
     private func read(
-        _ file: InputFile, path: String, finish: Bool, host: String?, source: Configuration.Source,
-        into pipeline: inout BatchSessionizer
+        _ file: InputFile, path: String, finish: Bool, held isHeld: Bool = false, host: String?,
+        source: Configuration.Source, into pipeline: inout BatchSessionizer
     ) throws {
         let head = try file.readHead()
         // Empty when we looked: nothing to read, and nothing to know it by. Reading on anyway would
@@ -231,7 +248,7 @@ public final class Daemon {
         let identity = file.fileIdentity
         let isGzip = file.isGzip
         let isRotation = { (entry: Checkpoints.Entry) in
-            Checkpoints.isRotation(of: entry, path: path, identity: identity, isGzip: isGzip)
+            isHeld || Checkpoints.isRotation(of: entry, path: path, identity: identity, isGzip: isGzip)
         }
         let entry = checkpoints.entry(source: key, head: head, identity: identity, isRotation: isRotation)
         if let entry { present.insert(EntryKey(entry)) }
@@ -250,13 +267,24 @@ public final class Daemon {
         // The origin names the file by its content, not its name, so that the same events give the
         // same fragment ids however the file was named when read.
         let origin = Origin.source(source.name + "\u{0}") ^ Checkpoints.fingerprint(head)
-        let reached = try pipeline.read(
+        var cursor = try pipeline.open(
             file: file, path: path, from: start, host: host, origin: origin, finishPartialLine: finish)
-        checkpoints.record(
-            source: key, head: head, offset: reached, path: path, complete: finish, identity: identity,
-            size: isGzip ? 0 : file.sizeOnDisk, isRotation: isRotation)
-        checkpointsChanged = true
-        present.insert(EntryKey(checkpoints.entries.last!))
+        while true {
+            let (reached, atEnd) = try pipeline.read(&cursor, fragmentLimit: configuration.batchSize)
+            checkpoints.record(
+                source: key, head: head, offset: reached, path: path, complete: finish && atEnd, identity: identity,
+                size: isGzip ? 0 : file.sizeOnDisk, isRotation: isRotation)
+            checkpointsChanged = true
+            present.insert(EntryKey(checkpoints.entries.last!))
+            if atEnd || shouldStop() { break }
+            // A batch of sessions is over in the middle of a large file (catching up, say): commit and
+            // ship them now, so that memory stays bounded whatever the backlog.
+            let emitted = pipeline.takeFragments()
+            if !emitted.isEmpty { pending[source.name, default: []] += emitted }
+            pipelines[source.name] = pipeline
+            defer { pipeline = pipelines.removeValue(forKey: source.name)! }
+            try shipAndCheckpoint(force: false, stopRetrying: shouldStop)
+        }
     }
 
     /// A plain file deleted while sessiontail had it open is still readable through the descriptor
@@ -271,7 +299,9 @@ public final class Daemon {
                 close(file.descriptor)
                 continue
             }
-            try read(input, path: file.path + " (deleted)", finish: true, host: file.host, source: source, into: &pipeline)
+            try read(
+                input, path: file.path + " (deleted)", finish: true, held: true, host: file.host, source: source,
+                into: &pipeline)
         }
     }
 
@@ -335,9 +365,12 @@ public final class Daemon {
             outbox.removeFirst()
             shippedThrough = sequence
             // Durable with the next commit: should it be lost, shipping again changes nothing.
-            try journal.append(kind: DaemonJournal.shipped, payload: DaemonJournal.encodeShipped(sequence))
+            if durable {
+                try journal.append(kind: DaemonJournal.shipped, payload: DaemonJournal.encodeShipped(sequence))
+            }
         }
         outboxSince = nil
+        guard durable else { return }
         try journal.sync()
         try compactJournal()
     }
@@ -356,9 +389,16 @@ public final class Daemon {
             if !change.emitted.isEmpty || !change.changed.isEmpty { changes.append((name, change)) }
         }
         guard !changes.isEmpty || checkpointsChanged else { return }
-        let sequence = try journal.append(
-            kind: DaemonJournal.commit, payload: DaemonJournal.encodeCommit(checkpoints: checkpoints, changes: changes))
-        try journal.sync()
+        let sequence: UInt64
+        if durable {
+            sequence = try journal.append(
+                kind: DaemonJournal.commit,
+                payload: DaemonJournal.encodeCommit(checkpoints: checkpoints, changes: changes))
+            try journal.sync()
+        } else {
+            volatileSequence += 1
+            sequence = volatileSequence
+        }
         let emitted = changes.flatMap(\.1.emitted)
         if !emitted.isEmpty {
             outbox.append((sequence, emitted))
@@ -371,7 +411,8 @@ public final class Daemon {
     /// Once the current segment is full: a new one, starting with a snapshot, and the segments that
     /// hold nothing unshipped before the snapshot removed.
     func compactJournal() throws {
-        guard journal.needsNewSegment else { return }
+        // A snapshot needs every source's open sessions: not while one is being read.
+        guard journal.needsNewSegment, pipelines.count == configuration.sources.count else { return }
         try journal.startSegment()
         let snapshot = try writeSnapshot()
         journal.removeSegments(before: min(outbox.first?.sequence ?? snapshot, snapshot))
@@ -380,6 +421,7 @@ public final class Daemon {
 
     @discardableResult
     func writeSnapshot() throws -> UInt64 {
+        guard durable else { return 0 }
         let open = pipelines.keys.sorted().map { ($0, pipelines[$0]!.openFragments()) }
         let sequence = try journal.append(
             kind: DaemonJournal.snapshot,

@@ -69,4 +69,12 @@ public enum Units {
         let (product, overflow) = value.multipliedReportingOverflow(by: scale)
         return overflow ? nil : product
     }
+
+    /// A size as the configuration writes it: `64MiB`, `32KiB`, or bytes.
+    public static func describe(bytes: Int) -> String {
+        if bytes >= 1 << 30 && bytes % (1 << 30) == 0 { return "\(bytes >> 30)GiB" }
+        if bytes >= 1 << 20 && bytes % (1 << 20) == 0 { return "\(bytes >> 20)MiB" }
+        if bytes >= 1 << 10 && bytes % (1 << 10) == 0 { return "\(bytes >> 10)KiB" }
+        return "\(bytes)"
+    }
 }

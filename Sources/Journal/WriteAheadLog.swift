@@ -113,6 +113,8 @@ public final class WriteAheadLog {
 
     /// Ends the current segment (made durable first) and begins a new one for the records to come.
     public func startSegment() throws(JournalError) {
+        // A segment with no record yet is as good as a new one.
+        if fd >= 0, let last = segments.last, last.size == WriteAheadLog.headerSize { return }
         if fd >= 0 {
             try sync()
             close(fd)

@@ -49,6 +49,11 @@ final class DaemonOperation {
         notifier?.watchdogIfDue()
     }
 
+    /// The daemon is busy but making progress (between pieces of a large file): the watchdog is fed.
+    func alive() {
+        notifier?.watchdogIfDue()
+    }
+
     /// Shipping failed and is about to be retried: the loop is alive, only waiting for PostgreSQL.
     func retrying(_ daemon: Daemon) {
         notifier?.watchdogIfDue()

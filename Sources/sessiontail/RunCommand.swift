@@ -39,6 +39,11 @@ struct RunCommand: ParsableCommand {
     @Option(name: .customLong("poll-interval"), help: "How often to look for new lines (e.g. 250ms).")
     var pollInterval: String = "250ms"
 
+    @Flag(
+        name: .customLong("no-durability"),
+        help: ArgumentHelp("Benchmarks only: write nothing to the write-ahead log (a crash loses state).", visibility: .hidden))
+    var noDurability = false
+
     func run() throws {
         guard let interval = Units.durationMillis(pollInterval), interval > 0 else {
             throw ValidationError("--poll-interval '\(pollInterval)' is not a duration such as 250ms.")
@@ -71,7 +76,12 @@ struct RunCommand: ParsableCommand {
         let operation = DaemonOperation(config: config, configuration: configuration)
         let log = operation.log
         do {
-            let daemon = try Daemon(configuration: configuration, log: log)
+            let daemon = try Daemon(configuration: configuration, durable: !noDurability, log: log)
+            // Asked between files and pieces of a large file: a long catch-up keeps the watchdog fed.
+            daemon.shouldStop = {
+                operation.alive()
+                return stopRequested != 0
+            }
             if drain {
                 try daemon.pass()
                 daemon.closeAll()
