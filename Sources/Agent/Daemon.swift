@@ -180,7 +180,9 @@ public final class Daemon {
     public func pass(idleAt wallClock: Int64? = nil) throws {
         passNumber += 1
         // The logs on disk are the buffer while PostgreSQL cannot take what is committed.
-        let over = journal.diskBytes > configuration.diskLimit
+        // (Only while something waits to be shipped: that is what shrinks the log. A snapshot alone
+        // larger than the cap would otherwise stop reading for good.)
+        let over = journal.diskBytes > configuration.diskLimit && !outbox.isEmpty
         if over != backpressure {
             backpressure = over
             log(
