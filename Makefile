@@ -23,10 +23,10 @@ demo: release
 ## PostgreSQL cluster that pg_virtualenv creates and removes.
 test: deps
 	swift build --build-tests
-	pg_virtualenv swift test --skip-build --skip 'Restart|Torture'
+	pg_virtualenv -t swift test --skip-build --skip 'Restart|Torture'
 	@# Tests that stop or restart PostgreSQL, kill the daemon, and run it through logrotate get a cluster of their
 	@# own and run one at a time.
-	pg_virtualenv swift test --skip-build --no-parallel --filter 'Restart|Torture'
+	pg_virtualenv -t swift test --skip-build --no-parallel --filter 'Restart|Torture'
 	@# The Debian package: built, linted, installed, run as its systemd unit runs it, purged.
 	$(MAKE) package-test
 
@@ -46,7 +46,7 @@ package-test: deb
 torture: deps
 	swift build --build-tests
 	TORTURE_KILLS=$${TORTURE_KILLS:-100} TORTURE_OUTAGE_SECONDS=$${TORTURE_OUTAGE_SECONDS:-120} \
-		pg_virtualenv swift test --skip-build --no-parallel --filter Torture
+		pg_virtualenv -t swift test --skip-build --no-parallel --filter Torture
 
 ## Throughput, gzip and memory figures against SPEC §8 targets (prints figures; never fails on a miss).
 bench: deps

@@ -110,6 +110,8 @@ public struct BatchSessionizer {
     /// A file being read, a piece at a time (``read(_:fragmentLimit:)``).
     public struct Cursor {
         var reader: LineReader<PrefetchingSource>
+        /// The offset just past the last line read.
+        public var reached: UInt64 { start + reader.offset }
         let path: String
         let start: UInt64
         let origin: UInt64

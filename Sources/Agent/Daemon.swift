@@ -114,10 +114,12 @@ public final class Daemon {
         for (name, byKey) in state.open where pipelines[name] == nil && !byKey.isEmpty {
             pending[name] = DaemonJournal.ordered(byKey)
         }
-        // A fresh segment that starts with the whole state lets the old segments go.
-        try journal.startSegment()
-        try writeSnapshot()
+        // Sessions of removed sources go out first; then a fresh segment that starts with the whole
+        // state lets the old segments go.
         try commit()
+        try journal.startSegment()
+        let snapshot = try writeSnapshot()
+        if durable { journal.removeSegments(before: min(outbox.first?.sequence ?? snapshot, snapshot)) }
         unlink(legacy)
     }
 
@@ -145,11 +147,12 @@ public final class Daemon {
     /// changed keeps its open sessions; new PostgreSQL settings take effect from the next batch (the
     /// new connection is made, and the schema checked, before anything changes: on failure the old
     /// configuration stays in force).
-    public func reload(_ new: Configuration) throws {
+    public func reload(_ new: Configuration, stopRetrying: () -> Bool = { false }) throws {
         var newShipper = shipper
-        if new.conninfo != configuration.conninfo || new.table != configuration.table
+        let database =
+            new.conninfo != configuration.conninfo || new.table != configuration.table
             || new.gapMillis != configuration.gapMillis || new.agentID != configuration.agentID
-        {
+        if database {
             newShipper = FragmentShipper(
                 conninfo: new.conninfo, table: new.table, gapMillis: new.gapMillis, agentID: new.agentID, log: log)
             _ = try newShipper.connect()
@@ -160,8 +163,9 @@ public final class Daemon {
             if var old = pipelines[source.name] { pipeline.restore(old.flushFragments()) }
             newPipelines[source.name] = pipeline
         }
-        // Everything checked: switch. What was read under the old settings is shipped under them.
-        try shipAndCheckpoint(force: true)
+        // Everything checked: switch. What was read under the old settings is committed, and shipped
+        // under them when the database changes.
+        try shipAndCheckpoint(force: database, stopRetrying: stopRetrying)
         for (name, var old) in pipelines where newPipelines[name] == nil {
             pending[name, default: []] += old.flushFragments()
         }
@@ -241,13 +245,14 @@ public final class Daemon {
         source: Configuration.Source, into pipeline: inout BatchSessionizer
     ) throws {
         let head = try file.readHead()
+        // Per-host files of one source may start alike: the captured host is part of the file's name.
+        let key = host.map { source.name + "\u{0}" + $0 } ?? source.name
+        let identity = file.fileIdentity
+        held[HeldKey(key: key, identity: identity)]?.lastSeen = passNumber
         // Empty when we looked: nothing to read, and nothing to know it by. Reading on anyway would
         // take lines written since, with no checkpoint to record them under: the next pass would read
         // them again.
         if head.isEmpty { return }
-        // Per-host files of one source may start alike: the captured host is part of the file's name.
-        let key = host.map { source.name + "\u{0}" + $0 } ?? source.name
-        let identity = file.fileIdentity
         let isGzip = file.isGzip
         let isRotation = { (entry: Checkpoints.Entry) in
             isHeld || Checkpoints.isRotation(of: entry, path: path, identity: identity, isGzip: isGzip)
@@ -271,13 +276,36 @@ public final class Daemon {
         let origin = Origin.source(source.name + "\u{0}") ^ Checkpoints.fingerprint(head)
         var cursor = try pipeline.open(
             file: file, path: path, from: start, host: host, origin: origin, finishPartialLine: finish)
+        var last = entry
         while true {
-            let (reached, atEnd) = try pipeline.read(&cursor, fragmentLimit: configuration.batchSize)
+            let reached: UInt64
+            let atEnd: Bool
+            do {
+                (reached, atEnd) = try pipeline.read(&cursor, fragmentLimit: configuration.batchSize)
+            } catch {
+                // What was read before the error (a .gz still being written, say) is in the store:
+                // its checkpoint must say so, or the next pass would read it again.
+                if cursor.reached != start {
+                    checkpoints.record(
+                        source: key, head: head, offset: cursor.reached, path: path, identity: identity,
+                        size: isGzip ? 0 : file.sizeOnDisk, isRotation: isRotation)
+                    checkpointsChanged = true
+                }
+                throw error
+            }
+            let complete = finish && atEnd
             checkpoints.record(
-                source: key, head: head, offset: reached, path: path, complete: finish && atEnd, identity: identity,
+                source: key, head: head, offset: reached, path: path, complete: complete, identity: identity,
                 size: isGzip ? 0 : file.sizeOnDisk, isRotation: isRotation)
-            checkpointsChanged = true
-            present.insert(EntryKey(checkpoints.entries.last!))
+            let recorded = checkpoints.entries.last!
+            // A commit only when something a restart needs changed (not for a partial line re-read).
+            if last == nil || last!.offset != reached || last!.complete != complete || last!.identity != identity
+                || last!.path != path || last!.fingerprint != recorded.fingerprint
+            {
+                checkpointsChanged = true
+            }
+            last = recorded
+            present.insert(EntryKey(recorded))
             if atEnd || shouldStop() { break }
             // A batch of sessions is over in the middle of a large file (catching up, say): commit and
             // ship them now, so that memory stays bounded whatever the backlog.
@@ -294,16 +322,21 @@ public final class Daemon {
     /// deletion), what is left in it is read, and it is let go.
     private func finishDeletedFiles(of source: Configuration.Source, into pipeline: inout BatchSessionizer) throws {
         for (key, file) in held where file.source == source.name && passNumber - file.lastSeen >= 2 {
-            held[key] = nil
-            guard lseek(file.descriptor, 0, SEEK_SET) == 0,
-                let input = try? InputFile(descriptor: file.descriptor, path: file.path, owned: true)
+            var info = stat()
+            let deleted = fstat(file.descriptor, &info) != 0 || info.st_nlink == 0
+            // Moved out of sight but not deleted (`olddir`, say): read what is new, as for any log, and
+            // keep it until it is deleted.
+            let descriptor = deleted ? file.descriptor : dup(file.descriptor)
+            if deleted { held[key] = nil }
+            guard descriptor >= 0, lseek(descriptor, 0, SEEK_SET) == 0,
+                let input = try? InputFile(descriptor: descriptor, path: file.path, owned: true)
             else {
-                close(file.descriptor)
+                if descriptor >= 0 { close(descriptor) }
                 continue
             }
             try read(
-                input, path: file.path + " (deleted)", finish: true, held: true, host: file.host, source: source,
-                into: &pipeline)
+                input, path: file.path + (deleted ? " (deleted)" : " (moved)"), finish: deleted, held: true,
+                host: file.host, source: source, into: &pipeline)
         }
     }
 
@@ -408,6 +441,7 @@ public final class Daemon {
         }
         pending = [:]
         checkpointsChanged = false
+        if durable { try compactJournal() }
     }
 
     /// Once the current segment is full: a new one, starting with a snapshot, and the segments that

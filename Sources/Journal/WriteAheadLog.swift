@@ -253,13 +253,21 @@ public final class WriteAheadLog {
         return "wal-" + String(repeating: "0", count: 16 - hex.count) + hex + ".log"
     }
 
+    /// Appends `bytes` whole, or not at all: after a failed write (the disk full, say) the segment is
+    /// cut back, so that no half record is followed by good ones.
     private func write(_ bytes: [UInt8]) throws(JournalError) {
         var written = 0
         while written < bytes.count {
             let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + written, $0.count - written) }
             if n < 0 {
                 if errno == EINTR { continue }
-                throw JournalError(path: segments.last?.path ?? directory, errno: errno)
+                let code = errno
+                if written > 0, let last = segments.last, ftruncate(fd, off_t(last.size)) != 0 {
+                    // Cannot cut it back: no further appends may follow the half record.
+                    close(fd)
+                    fd = -1
+                }
+                throw JournalError(path: segments.last?.path ?? directory, errno: code)
             }
             written += n
         }

@@ -102,12 +102,16 @@ struct RunCommand: ParsableCommand {
                         watcher?.watch(directoriesOf: daemon.configuration.sources.flatMap(\.paths))
                     }
                     try daemon.pass(idleAt: wallClock())
-                    try daemon.shipAndCheckpoint(
-                        force: false,
-                        stopRetrying: {
-                            operation.retrying(daemon)
-                            return stopRequested != 0
-                        })
+                    do {
+                        try daemon.shipAndCheckpoint(
+                            force: false,
+                            stopRetrying: {
+                                operation.retrying(daemon)
+                                return stopRequested != 0 || reloadRequested != 0
+                            })
+                    } catch where stopRequested != 0 || reloadRequested != 0 {
+                        // Retrying interrupted by a signal: what waits is committed, and is shipped later.
+                    }
                     operation.iterated(daemon)
                     // A change in a log directory, a signal, or the interval ends the wait. Shipping by age
                     // needs a wake-up too, so the wait is never longer than the batch age.
@@ -128,7 +132,13 @@ struct RunCommand: ParsableCommand {
                 }
                 // Stop reading; ship what is closed; keep the open sessions for the next start.
                 operation.stopping(daemon)
-                try daemon.shipAndCheckpoint(force: true, stopRetrying: { true })
+                do {
+                    try daemon.shipAndCheckpoint(force: true, stopRetrying: { true })
+                } catch {
+                    log(
+                        "warning: stopping with \(daemon.outboxFragments) sessions not shipped (\(error)); they are in the write-ahead log and are shipped at the next start"
+                    )
+                }
                 operation.stopped(daemon)
             }
             let totals = daemon.totals
@@ -150,7 +160,7 @@ struct RunCommand: ParsableCommand {
     func reload(_ daemon: Daemon, log: (String) -> Void) -> Bool {
         do {
             let new = try Configuration.load(path: config)
-            try daemon.reload(new)
+            try daemon.reload(new, stopRetrying: { stopRequested != 0 })
             log("reloaded config=\(config) sources=\(new.sources.count)")
             return true
         } catch {
