@@ -242,6 +242,9 @@ public final class DaemonMonitor {
         out.fragmentsApplied = daemon.appliedFragments
         out.fragmentsEmitted = daemon.shippedFragments + daemon.outboxFragments
         out.lostBytes = daemon.lostBytes
+        out.lostFiles = daemon.lostFiles
+        out.walBytes = daemon.journalBytes
+        out.walSyncs = daemon.journalSyncs
         return out
     }
 

@@ -141,6 +141,11 @@ public struct DaemonStatus: Codable, Sendable, Equatable {
     public var lastProblem: Problem? = nil
     /// Bytes of files that disappeared before they were read to their end.
     public var lostBytes: UInt64 = 0
+    /// How many such files (optional: absent from files written by earlier versions).
+    public var lostFiles: Int? = nil
+    /// The write-ahead log: bytes on disk, and `fdatasync` calls since start.
+    public var walBytes: Int? = nil
+    public var walSyncs: Int? = nil
     /// Lines read per second, over the last few seconds.
     public var linesPerSecond: Double = 0
     public var reloads = 0
@@ -153,7 +158,7 @@ public struct DaemonStatus: Codable, Sendable, Equatable {
         case agentID = "agentId"
         case pid, config, state, startedAt, updatedAt, sources, openSessions, outboxFragments, fragmentsEmitted
         case fragmentsShipped, fragmentsApplied, lastShipAt, shipRetries, shipErrors, errors, lastProblem, lostBytes
-        case linesPerSecond, reloads, reloadsRefused, metricsListen
+        case linesPerSecond, reloads, reloadsRefused, metricsListen, lostFiles, walBytes, walSyncs
     }
 
     public init(agentID: String, pid: Int32, config: String, startedAt: Instant) {

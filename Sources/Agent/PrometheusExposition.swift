@@ -84,6 +84,14 @@ public enum PrometheusExposition {
             "sessiontail_lost_bytes_total", .counter,
             "Bytes of log files that disappeared (rotated away, deleted) before they were read.")
         out.sample("sessiontail_lost_bytes_total", [:], "\(status.lostBytes)")
+        out.family(
+            "sessiontail_lost_files_total", .counter,
+            "Log files that disappeared (rotated away, deleted) before they were read to their end.")
+        out.sample("sessiontail_lost_files_total", [:], "\(status.lostFiles ?? 0)")
+        out.family("sessiontail_wal_bytes", .gauge, "Bytes of the write-ahead log on disk.")
+        out.sample("sessiontail_wal_bytes", [:], "\(status.walBytes ?? 0)")
+        out.family("sessiontail_wal_syncs_total", .counter, "fdatasync calls on the write-ahead log (group commits).")
+        out.sample("sessiontail_wal_syncs_total", [:], "\(status.walSyncs ?? 0)")
         out.family("sessiontail_errors_total", .counter, "Messages logged at error priority.")
         out.sample("sessiontail_errors_total", [:], "\(status.errors)")
         out.family("sessiontail_reloads_total", .counter, "Configuration reloads (SIGHUP), by result.")

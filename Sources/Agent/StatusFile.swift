@@ -100,12 +100,17 @@ extension DaemonStatus {
         out += "lag:               \(Quantity.bytes(lagBytes)) behind (\(lagBytes) bytes)\n"
         out += "open sessions:     \(openSessions)\n"
         out += "outbox:            \(outboxFragments) fragments waiting\n"
+        if let walBytes {
+            out += "write-ahead log:   \(Quantity.bytes(UInt64(walBytes))) on disk, \(walSyncs ?? 0) syncs since start\n"
+        }
         out += "last ship:         \(ago(lastShipAt)); \(fragmentsShipped) fragments shipped, \(fragmentsApplied) new\n"
         out += "ship retries:      \(shipRetries) (\(shipErrors) needing an operator)\n"
         out += "errors:            \(errors)"
         if let lastProblem { out += "; last problem \(ago(lastProblem.at)): \(lastProblem.message)" }
         out += "\n"
-        if lostBytes > 0 { out += "lost:              \(lostBytes) bytes of files that disappeared unread\n" }
+        if lostBytes > 0 || (lostFiles ?? 0) > 0 {
+            out += "lost:              \(lostFiles ?? 0) files disappeared unread, at least \(lostBytes) bytes\n"
+        }
         if reloads + reloadsRefused > 0 { out += "reloads:           \(reloads) (\(reloadsRefused) refused)\n" }
         if let metricsListen { out += "metrics:           http://\(metricsListen)/metrics\n" }
         out += "\n"

@@ -220,6 +220,9 @@ struct OperationTests {
         #expect(Self.metric(metrics, "sessiontail_file_lag_bytes{source=\"a\",path=\"\(dir.path("a.log"))\"}") == 0)
         #expect(Self.metric(metrics, "sessiontail_fragments_shipped_total") ?? 0 > 0)
         #expect(Self.metric(metrics, "sessiontail_outbox_fragments") == 0)
+        #expect(Self.metric(metrics, "sessiontail_wal_bytes") ?? 0 > 8)
+        #expect(Self.metric(metrics, "sessiontail_wal_syncs_total") ?? 0 >= 1)
+        #expect(Self.metric(metrics, "sessiontail_lost_files_total") == 0)
         #expect(Self.metric(metrics, "sessiontail_last_ship_timestamp_seconds") ?? 0 > 1.7e9)
         #expect(Self.metric(metrics, "sessiontail_build_info{version=") == 1)
 
@@ -247,6 +250,8 @@ struct OperationTests {
         let text = String(decoding: human.stdout, as: UTF8.self)
         #expect(text.contains("agent operation-test: running"), "\(text)")
         #expect(text.contains(dir.path("a.log")), "\(text)")
+        #expect(text.contains("write-ahead log:"), "\(text)")
+        #expect((json["wal_bytes"] as? Int ?? 0) > 8, "\(json)")
 
         // PostgreSQL drops the connection: the batch is retried, nothing lost, the retry counted.
         _ = try PostgresCLITests.psqlValue(
