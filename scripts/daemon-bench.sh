@@ -10,7 +10,7 @@
 # Usage: scripts/daemon-bench.sh BIN_DIR DATA_DIR
 set -euo pipefail
 bin=$1
-data=$2
+data=$(cd "$2" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
 seconds=${DAEMON_BENCH_SECONDS:-30}
 drain_lines=${DAEMON_BENCH_LINES:-1000000}

@@ -36,7 +36,9 @@ public final class Daemon {
     private var pending: [String: [Fragment]] = [:]
     private var checkpointsChanged = false
     /// Committed, not yet shipped: the commit's sequence and its fragments, oldest first.
-    private var outbox: [(sequence: UInt64, fragments: [Fragment])] = []
+    private var outbox: [(sequence: UInt64, agentID: String, fragments: [Fragment])] = []
+    /// Shippers for what was committed under an earlier agent id (until it is shipped).
+    private var formerShippers: [String: FragmentShipper] = [:]
     private var outboxSince: Int64? = nil
     private var shippedThrough: UInt64 = 0
     /// Reading pauses while the write-ahead log is over `limits.disk` (PostgreSQL down for long).
@@ -388,11 +390,21 @@ public final class Daemon {
         guard !outbox.isEmpty, force || count >= configuration.batchSize || age >= configuration.batchAgeMillis else {
             return
         }
-        while let (sequence, fragments) = outbox.first {
+        while let (sequence, agentID, fragments) = outbox.first {
+            // Fragment ids derive from the agent id they were committed under: keep it.
+            var through = shipper
+            if agentID != shipper.agentID {
+                through =
+                    formerShippers[agentID]
+                    ?? FragmentShipper(
+                        conninfo: configuration.conninfo, table: configuration.table, gapMillis: configuration.gapMillis,
+                        agentID: agentID, log: log)
+                formerShippers[agentID] = through
+            }
             var start = 0
             while start < fragments.count {
                 let end = min(start + configuration.batchSize, fragments.count)
-                appliedFragments += try shipper.ship(
+                appliedFragments += try through.ship(
                     Array(fragments[start..<end]), retryPermanent: true, stopRetrying: stopRetrying)
                 shippedFragments += end - start
                 start = end
@@ -405,6 +417,7 @@ public final class Daemon {
             }
         }
         outboxSince = nil
+        formerShippers = [:]
         guard durable else { return }
         try journal.sync()
         try compactJournal()
@@ -428,7 +441,8 @@ public final class Daemon {
         if durable {
             sequence = try journal.append(
                 kind: DaemonJournal.commit,
-                payload: DaemonJournal.encodeCommit(checkpoints: checkpoints, changes: changes))
+                payload: DaemonJournal.encodeCommit(
+                    agentID: configuration.agentID, checkpoints: checkpoints, changes: changes))
             try journal.sync()
         } else {
             volatileSequence += 1
@@ -436,7 +450,7 @@ public final class Daemon {
         }
         let emitted = changes.flatMap(\.1.emitted)
         if !emitted.isEmpty {
-            outbox.append((sequence, emitted))
+            outbox.append((sequence, configuration.agentID, emitted))
             if outboxSince == nil { outboxSince = wallClockMillis() }
         }
         pending = [:]

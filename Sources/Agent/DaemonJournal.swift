@@ -6,7 +6,7 @@ import Tailing
 ///
 /// - A **snapshot** holds everything: the checkpoints, every source's open sessions, and the last
 ///   commit shipped. One begins every segment.
-/// - A **commit** holds what a pass changed: the checkpoints, the fragments emitted (closed,
+/// - A **commit** holds what a pass changed: the agent id, the checkpoints, the fragments emitted (closed,
 ///   evicted or flushed sessions: the outbox), and the open sessions of every key that changed. A
 ///   commit is durable before any of its fragments is shipped, and describes one instant: its
 ///   offsets and open sessions account for every line read, and every session emitted is in its
@@ -35,8 +35,9 @@ enum DaemonJournal {
         /// Open sessions by source, then by key (host and client).
         var open: [String: [[UInt8]: [Fragment]]] = [:]
         var shippedThrough: UInt64 = 0
-        /// Commits not yet shipped, oldest first.
-        var outbox: [(sequence: UInt64, fragments: [Fragment])] = []
+        /// Commits not yet shipped, oldest first, with the agent id they were committed under (a
+        /// fragment's id derives from it: shipped under another, a re-ship would not be a no-op).
+        var outbox: [(sequence: UInt64, agentID: String, fragments: [Fragment])] = []
         var hasSnapshot = false
     }
 
@@ -58,8 +59,9 @@ enum DaemonJournal {
         return out
     }
 
-    static func encodeCommit(checkpoints: Checkpoints, changes: [(String, SourceChange)]) -> [UInt8] {
+    static func encodeCommit(agentID: String, checkpoints: Checkpoints, changes: [(String, SourceChange)]) -> [UInt8] {
         var out: [UInt8] = []
+        putBytes(Array(agentID.utf8), &out)
         putBytes(checkpoints.encoded(), &out)
         put(UInt32(changes.count), &out)
         for (name, change) in changes {
@@ -103,6 +105,7 @@ enum DaemonJournal {
             case snapshot:
                 state.shippedThrough = max(state.shippedThrough, try reader.u64())
             case commit:
+                let agentID = String(decoding: try reader.field(), as: UTF8.self)
                 let checkpoints = try reader.field()
                 var emitted: [Fragment] = []
                 var changes: [(String, [Fragment], [Fragment])] = []
@@ -113,7 +116,7 @@ enum DaemonJournal {
                     emitted += gone
                     changes.append((name, gone, changed))
                 }
-                state.outbox.append((record.sequence, emitted))
+                state.outbox.append((record.sequence, agentID, emitted))
                 guard index > last else { continue }
                 state.checkpoints = try Checkpoints.decode(checkpoints, path: path)
                 for (name, gone, changed) in changes {
