@@ -41,8 +41,8 @@ public final class Daemon {
     private var formerShippers: [String: FragmentShipper] = [:]
     private var outboxSince: Int64? = nil
     private var shippedThrough: UInt64 = 0
-    /// Reading pauses while the write-ahead log is over `limits.disk` (PostgreSQL down for long).
-    public private(set) var backpressure = false
+    /// The sequence of the latest snapshot: segments before it that hold nothing unshipped can go.
+    private var lastSnapshot: UInt64 = 0
     /// Asked between files and between pieces of a large file: true ends the pass early (SIGTERM).
     public var shouldStop: () -> Bool = { false }
     /// Counts since start.
@@ -185,18 +185,6 @@ public final class Daemon {
     /// time moved to that wall-clock time, closing the sessions then over.
     public func pass(idleAt wallClock: Int64? = nil) throws {
         passNumber += 1
-        // The logs on disk are the buffer while PostgreSQL cannot take what is committed.
-        // (Only while something waits to be shipped: that is what shrinks the log. A snapshot alone
-        // larger than the cap would otherwise stop reading for good.)
-        let over = journal.diskBytes > configuration.diskLimit && !outbox.isEmpty
-        if over != backpressure {
-            backpressure = over
-            log(
-                over
-                    ? "warning: the write-ahead log is over limits.disk (\(journal.diskBytes >> 20) MiB): reading pauses until PostgreSQL catches up"
-                    : "reading resumes: the write-ahead log is back under limits.disk")
-        }
-        if backpressure { return }
         for source in configuration.sources where !shouldStop() {
             // Out of the dictionary while it is read, so that it is not copied (and not snapshotted
             // half-way: see `compactJournal`).
@@ -387,7 +375,10 @@ public final class Daemon {
         try commit()
         let count = outbox.reduce(0) { $0 + $1.fragments.count }
         let age = outboxSince.map { wallClockMillis() - $0 } ?? 0
-        guard !outbox.isEmpty, force || count >= configuration.batchSize || age >= configuration.batchAgeMillis else {
+        // Over the disk cap, what waits goes now: shipping is what lets the log shrink.
+        let overDisk = journal.diskBytes > configuration.diskLimit
+        guard !outbox.isEmpty, force || overDisk || count >= configuration.batchSize || age >= configuration.batchAgeMillis
+        else {
             return
         }
         while let (sequence, agentID, fragments) = outbox.first {
@@ -420,6 +411,8 @@ public final class Daemon {
         formerShippers = [:]
         guard durable else { return }
         try journal.sync()
+        // Everything shipped: what precedes the latest snapshot is no longer needed.
+        journal.removeSegments(before: lastSnapshot)
         try compactJournal()
     }
 
@@ -472,6 +465,7 @@ public final class Daemon {
     @discardableResult
     func writeSnapshot() throws -> UInt64 {
         guard durable else { return 0 }
+        defer { lastSnapshot = journal.nextSequence - 1 }
         let open = pipelines.keys.sorted().map { ($0, pipelines[$0]!.openFragments()) }
         let sequence = try journal.append(
             kind: DaemonJournal.snapshot,

@@ -235,6 +235,56 @@ extension TortureTests {
     }
 }
 
+/// `limits.disk`: with shipping put off (a batch age of an hour), committed sessions would pile up in
+/// the write-ahead log; past the cap they are shipped at once and the log compacted. (While PostgreSQL
+/// cannot take them, shipping retries and reading waits: the logs on disk are the buffer.)
+@Suite("Disk cap")
+struct DiskCapTests {
+    @Test func theCapShipsWhatWaitsAndCompactsTheLog() throws {
+        let dir = try ScratchDirectory()
+        let table = PostgresCLITests.freshTable()
+        defer { PostgresCLITests.dropTable(table) }
+        // 30 000 visitors one request each, an hour ago: one idle pass closes them all.
+        let log = dir.path("access.log")
+        var text = ""
+        for i in 0..<30_000 {
+            text += "10.\(i >> 16).\((i >> 8) & 255).\(i & 255) - - [10/Oct/2025:13:\(10 + i / 1_000 % 50):00 +0000] \"GET /\(i % 7) HTTP/1.1\" 200 \(i % 1_000) \"-\" \"ua\"\n"
+        }
+        try text.write(toFile: log, atomically: false, encoding: .utf8)
+        let config = dir.path("sessiontail.yaml")
+        try """
+            state_dir: \(dir.path("state"))
+            sources:
+              - name: web
+                paths: ["\(log)"]
+                host: disk.example
+            postgres:
+              table: \(table)
+              batch_size: 1000000
+              batch_age: 1h
+            limits:
+              disk: 2MiB
+            """.write(toFile: config, atomically: false, encoding: .utf8)
+        let output = dir.path("daemon.log")
+        let daemon = try startDaemon(config, log: output)
+        var shipped = 0
+        for _ in 0..<100 where shipped == 0 {
+            Thread.sleep(forTimeInterval: 0.1)
+            shipped = Int(try PostgresCLITests.psqlValue("SELECT count(*) FROM \(table)")) ?? 0
+        }
+        // Shipped at the cap while running, not an hour later; what waits stays under the cap.
+        #expect(shipped > 0)
+        Thread.sleep(forTimeInterval: 0.5)
+        let wal = try FileManager.default.contentsOfDirectory(atPath: dir.path("state/wal"))
+            .map { (try? FileManager.default.attributesOfItem(atPath: dir.path("state/wal/\($0)"))[.size] as? Int) ?? 0 }
+            .reduce(0, +)
+        #expect(wal < 2 << 20, "the write-ahead log is kept under the cap: \(wal) bytes")
+        daemon.terminate()
+        daemon.waitUntilExit()
+        #expect(try PostgresCLITests.psqlValue("SELECT count(*) FROM \(table)") == "30000")
+    }
+}
+
 /// A memory cap far below what the log's open sessions need: sessions are evicted early as
 /// fragments, PostgreSQL merges them, and the table is the same as without the cap.
 @Suite("Memory cap")
