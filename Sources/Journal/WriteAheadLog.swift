@@ -23,6 +23,14 @@ public final class WriteAheadLog {
         public var sequence: UInt64
         public var kind: UInt8
         public var payload: [UInt8]
+
+        /// A record as ``WriteAheadLog/append(kind:payload:)`` would write it: lets a decoder of
+        /// payloads be fed records without a log on disk (tests, fuzzing).
+        public init(sequence: UInt64, kind: UInt8, payload: [UInt8]) {
+            self.sequence = sequence
+            self.kind = kind
+            self.payload = payload
+        }
     }
 
     public static let formatVersion: UInt8 = 1
