@@ -4,8 +4,10 @@
 // - Control bit 7 clear (log mode): the data is one or more segment files back to back (it is cut before
 //   each later `sessWAL` header, at most 4 segments), written into an empty directory as
 //   `wal-<16 hex>.log`, each named after the sequence of its first record (as the log names them;
-//   upper-case hex when bit 1 is set). Bit 0 rewrites every record's CRC first, so that the fuzzer
-//   reaches what lies behind the checksum. The log is opened: it must throw a JournalError exactly when
+//   upper-case hex when bit 1 is set; when bit 2 is set, segments after the first whose name starts
+//   with `0` have a `+` there, which makes them no segments of the log). Bit 0 rewrites every record's
+//   CRC first, so that the fuzzer reaches what lies behind the checksum. The log is opened: it must
+//   throw a JournalError exactly when
 //   a reference reading says the directory is not a log, and otherwise recover exactly the reference's
 //   records. Two records are appended (a new segment begun between them when the first fills the
 //   segment) and the log reopened: it must hold the recovered records and the two new ones, whole.
@@ -146,6 +148,7 @@ func reference(_ files: [(first: UInt64, bytes: [UInt8])]) -> Expected {
     var out: [WriteAheadLog.Record] = []
     var expected: UInt64? = nil
     for (index, file) in files.enumerated() {
+        if file.first >= 1 << 63 { return .refused }  // no sequence the log reaches
         let b = file.bytes
         if b.count < 8 || !b.starts(with: magic) {
             // A segment created but whose header was never written: it holds nothing.
@@ -181,16 +184,19 @@ func fuzzLog(control: UInt8, data: ArraySlice<UInt8>) {
 
     var byFirst: [UInt64: [UInt8]] = [:]
     var previous: UInt64? = nil
-    for var segment in segments(data) {
+    for (index, var segment) in segments(data).enumerated() {
         if control & 1 != 0 { fixChecksums(&segment) }
         let first = segment.count >= 24 ? get64(segment, 16) : (previous.map { $0 &+ 1 } ?? 1)
-        byFirst[first] = segment  // a later segment of the same name replaces the earlier one
         previous = first
+        let name = hex16(first, upper: control & 2 != 0)
+        if control & 4 != 0 && index > 0 && name.hasPrefix("0") {
+            writeFile(directory + "/wal-+" + name.dropFirst() + ".log", segment)  // not a segment name
+            continue
+        }
+        byFirst[first] = segment  // a later segment of the same name replaces the earlier one
+        writeFile(directory + "/wal-" + name + ".log", segment)
     }
     let files = byFirst.sorted { $0.key < $1.key }.map { (first: $0.key, bytes: $0.value) }
-    for file in files {
-        writeFile(directory + "/wal-" + hex16(file.first, upper: control & 2 != 0) + ".log", file.bytes)
-    }
     let expected = reference(files)
 
     let recovered: [WriteAheadLog.Record]
