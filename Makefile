@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := $(PATH):/opt/swift/usr/bin
 
-.PHONY: all deps build release demo test bench lint clean
+.PHONY: all deps build release demo test bench fuzz lint clean
 
 all: build
 
@@ -32,8 +32,15 @@ test: deps
 bench: deps
 	@scripts/bench.sh
 
+## libFuzzer targets (Fuzz/): the parser and format compilers, then write-ahead log recovery and the state
+## decoders, each for FUZZ_SECONDS on one core. Fails on a crash (written to .build-fuzz/artifacts/).
+FUZZ_SECONDS ?= 600
+fuzz: deps
+	scripts/fuzz.sh parser $(FUZZ_SECONDS)
+	scripts/fuzz.sh journal $(FUZZ_SECONDS)
+
 lint:
-	swift format lint --strict --recursive Sources Tests Benchmarks
+	swift format lint --strict --recursive Sources Tests Benchmarks Fuzz
 
 clean:
-	rm -rf .build bench-data
+	rm -rf .build .build-fuzz bench-data

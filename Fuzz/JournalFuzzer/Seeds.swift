@@ -6,7 +6,7 @@ import Sessionizer
 import Tailing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 func readFile(_ path: String) -> [UInt8] {
@@ -102,7 +102,8 @@ func writeSeeds(to directory: String) {
     seed("log-one-segment-fix-crc", [1] + one)
     seed("log-torn-tail", [0] + one.dropLast(5))
     seed("log-two-segments", [0] + log(daemon + daemon, newSegmentAfter: [3]))
-    seed("log-three-segments-small", [0x20] + log([(1, [1]), (2, [2, 2]), (3, [3]), (2, [])], newSegmentAfter: [0, 2]))
+    seed(
+        "log-three-segments-small", [0x20] + log([(1, [1]), (2, [2, 2]), (3, [3]), (2, [])], newSegmentAfter: [0, 2]))
     seed("log-header-only", [0] + log([]))
     seed("log-newer-format", [0] + magic + [2])
     seed("decode-snapshot", [0x80] + snapshot)

@@ -24,7 +24,7 @@ import Sessionizer
 import Tailing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 let magic = Array("sessWAL".utf8)
@@ -298,7 +298,9 @@ func fuzzDecoders(_ payload: [UInt8]) {
         let snapshot = DaemonJournal.encodeSnapshot(
             shippedThrough: state.shippedThrough, checkpoints: state.checkpoints,
             open: state.open.map { ($0.key, DaemonJournal.ordered($0.value)) })
-        guard let again = try? DaemonJournal.recover([.init(sequence: 9, kind: DaemonJournal.snapshot, payload: snapshot)], path: "fuzz")
+        guard
+            let again = try? DaemonJournal.recover(
+                [.init(sequence: 9, kind: DaemonJournal.snapshot, payload: snapshot)], path: "fuzz")
         else { fail("a snapshot of a recovered state cannot be read back") }
         if again.shippedThrough != state.shippedThrough || again.checkpoints != state.checkpoints
             || again.open.mapValues({ $0.mapValues(\.count) }) != state.open.mapValues({ $0.mapValues(\.count) })

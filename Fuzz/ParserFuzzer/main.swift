@@ -12,7 +12,7 @@
 import AccessLog
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 let formats: [LogFormat] = {
@@ -119,7 +119,9 @@ func check(_ parser: LineParser, _ line: UnsafeRawBufferPointer) {
         && time < Int64(Timestamp.daysFromCivil(year: 10_000, month: 1, day: 1)) * 86_400_000
     {
         let back = iso.withUnsafeBytes { Timestamp.parseISO8601($0) }
-        if back != time { fail("time \(time) formats as \(String(decoding: iso, as: UTF8.self)), read back as \(back as Any)", line) }
+        if back != time {
+            fail("time \(time) formats as \(String(decoding: iso, as: UTF8.self)), read back as \(back as Any)", line)
+        }
     }
     if !(0...999).contains(parsed.status) { fail("status \(parsed.status)", line) }
     if parsed.bytes < 0 { fail("bytes \(parsed.bytes)", line) }
