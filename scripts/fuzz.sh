@@ -25,35 +25,38 @@ flags=(-O -wmo -parse-as-library -sanitize=fuzzer,address -swift-version 6)
 # lld: gold warns about every ASan helper symbol it cannot export.
 link=(-use-ld=lld)
 
-# module name, then its extra swiftc arguments; in dependency order.
+# module NAME "DEPENDENCIES" [extra swiftc arguments]; called in dependency order.
 module() {
-    local name=$1
-    shift
+    local name=$1 deps=$2
+    shift 2
     local sources=(Sources/"$name"/*.swift)
-    local stamp=$out/$name.o
-    # Rebuild only when a source is newer than the object.
-    if [[ -f $stamp ]] && [[ -z $(find Sources/"$name" -newer "$stamp" -name '*.swift' | head -1) ]]; then
+    # A stamp, not the object: swiftc leaves an object alone when it comes out the same.
+    local stamp=$out/$name.stamp inputs=("${sources[@]}") dep
+    for dep in $deps; do inputs+=("$out/$dep.stamp"); done
+    # Rebuild only when a source, or a module it imports, changed since its last build.
+    if [[ -f $stamp ]] && [[ -z $(find "${inputs[@]}" -newer "$stamp" | head -1) ]]; then
         return
     fi
     echo "fuzz: compiling $name" >&2
     swiftc "${flags[@]}" -module-name "$name" -I "$out" "$@" -emit-module -emit-module-path "$out/$name.swiftmodule" \
-        -emit-object -o "$stamp" "${sources[@]}"
+        -emit-object -o "$out/$name.o" "${sources[@]}"
+    touch "$stamp"
 }
 
 build() {
     mkdir -p "$out"
     case $1 in
     parser)
-        module AccessLog
+        module AccessLog ""
         echo "fuzz: linking $out/parser-fuzzer" >&2
         swiftc "${flags[@]}" "${link[@]}" -module-name ParserFuzzer -I "$out" "$out/AccessLog.o" \
             Fuzz/ParserFuzzer/*.swift -o "$out/parser-fuzzer"
         ;;
     journal)
-        module AccessLog
-        module Sessionizer
-        module Journal
-        module Tailing -I Sources/CZlib
+        module AccessLog ""
+        module Sessionizer AccessLog
+        module Journal ""
+        module Tailing "" -I Sources/CZlib
         echo "fuzz: linking $out/journal-fuzzer" >&2
         # DaemonJournal is internal to Agent, whose other files need libpq: compile it into the target.
         swiftc "${flags[@]}" "${link[@]}" -module-name JournalFuzzer -I "$out" -I Sources/CZlib \
