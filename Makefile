@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := $(PATH):/opt/swift/usr/bin
 
-.PHONY: all deps build release demo test torture bench lint clean
+.PHONY: all deps build release demo test torture bench fuzz lint clean
 
 all: build
 
@@ -52,8 +52,15 @@ torture: deps
 bench: deps
 	@scripts/bench.sh
 
+## libFuzzer targets (Fuzz/): the parser and format compilers, then write-ahead log recovery and the state
+## decoders, each for FUZZ_SECONDS on one core. Fails on a crash (written to .build-fuzz/artifacts/).
+FUZZ_SECONDS ?= 600
+fuzz: deps
+	scripts/fuzz.sh parser $(FUZZ_SECONDS)
+	scripts/fuzz.sh journal $(FUZZ_SECONDS)
+
 lint:
-	swift format lint --strict --recursive Sources Tests Benchmarks
+	swift format lint --strict --recursive Sources Tests Benchmarks Fuzz
 
 clean:
-	rm -rf .build bench-data .build-deb dist
+	rm -rf .build .build-fuzz .build-deb bench-data dist

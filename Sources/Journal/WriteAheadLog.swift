@@ -23,6 +23,14 @@ public final class WriteAheadLog {
         public var sequence: UInt64
         public var kind: UInt8
         public var payload: [UInt8]
+
+        /// A record as ``WriteAheadLog/append(kind:payload:)`` would write it: lets a decoder of
+        /// payloads be fed records without a log on disk (tests, fuzzing).
+        public init(sequence: UInt64, kind: UInt8, payload: [UInt8]) {
+            self.sequence = sequence
+            self.kind = kind
+            self.payload = payload
+        }
     }
 
     public static let formatVersion: UInt8 = 1
@@ -31,6 +39,9 @@ public final class WriteAheadLog {
     static let recordHeaderSize = 17
     /// A record larger than this is damage, not data.
     static let maximumPayload = 1 << 30
+    /// A segment named past this is not one the log wrote (2^63 records would take 292,000 years at a
+    /// million a second); refusing it keeps sequences from overflowing.
+    static let maximumSequence: UInt64 = 1 << 63
 
     public let directory: String
     /// A new segment is begun once the current one is larger than this (see ``needsNewSegment``).
@@ -147,7 +158,9 @@ public final class WriteAheadLog {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
                 String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
             }
+            // Hex digits only: `UInt64(_:radix:)` would also read a sign (`wal-+000000000000000.log`).
             guard name.hasPrefix("wal-"), name.hasSuffix(".log"), name.count == 24,
+                name.dropFirst(4).prefix(16).allSatisfy(\.isHexDigit),
                 let first = UInt64(name.dropFirst(4).prefix(16), radix: 16)
             else { continue }
             found.append((first, directory + "/" + name))
@@ -156,6 +169,11 @@ public final class WriteAheadLog {
         found.sort { $0.0 < $1.0 }
         var expected: UInt64? = nil
         for (index, (first, path)) in found.enumerated() {
+            if first >= WriteAheadLog.maximumSequence {
+                throw JournalError(
+                    path: path,
+                    problem: "its name is not a sequence this log reaches, so it is no segment of it; move the state directory away to start afresh")
+            }
             let bytes = try WriteAheadLog.readAll(path)
             if bytes.count < WriteAheadLog.headerSize || !bytes.starts(with: WriteAheadLog.magic) {
                 if index == found.count - 1 && bytes.count < WriteAheadLog.headerSize
