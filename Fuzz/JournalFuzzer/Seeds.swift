@@ -56,7 +56,7 @@ func writeSeeds(to directory: String) {
     let snapshot = DaemonJournal.encodeSnapshot(
         shippedThrough: 0, checkpoints: checkpoints, open: [("nginx", fragments), ("apache", [])])
     let commit = DaemonJournal.encodeCommit(
-        checkpoints: checkpoints,
+        agentID: "web-01", checkpoints: checkpoints,
         changes: [("nginx", DaemonJournal.SourceChange(emitted: [fragments[0]], changed: [fragments[1]]))])
     let shipped = DaemonJournal.encodeShipped(2)
 

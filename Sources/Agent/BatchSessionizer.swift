@@ -133,7 +133,8 @@ public struct BatchSessionizer {
     }
 
     /// Reads on from `cursor` to the end of its file, or (streaming) until `fragmentLimit` fragments
-    /// wait in ``takeFragments()``, which bounds the memory they take; returns the offset reached (just
+    /// wait in ``takeFragments()`` or as many keys changed (``takeChanges()``), which bounds the memory
+    /// a commit of them takes; returns the offset reached (just
     /// past the last line read) and whether that is the end.
     public mutating func read(_ cursor: inout Cursor, fragmentLimit: Int) throws -> (reached: UInt64, atEnd: Bool) {
         var parsed = ParsedLine()
@@ -148,7 +149,11 @@ public struct BatchSessionizer {
         var atEnd = false
         cursor.host.withUnsafeBytes { (fixedHost: UnsafeRawBufferPointer) in
             while true {
-                if streaming && store.pendingFragments >= fragmentLimit { return }
+                // Bounded pieces: so many sessions emitted, or so many keys changed (a flood of new
+                // clients emits little but changes much, and a commit holds both).
+                if streaming && (store.pendingFragments >= fragmentLimit || store.changedKeyCount >= fragmentLimit) {
+                    return
+                }
                 let next: LineReader<PrefetchingSource>.Line?
                 do {
                     next = try cursor.reader.next(atEnd: finishPartialLine)
@@ -224,6 +229,18 @@ public struct BatchSessionizer {
     /// Puts back open sessions from a checkpoint.
     public mutating func restore(_ fragments: [Fragment]) {
         for fragment in fragments { store.restore(fragment) }
+    }
+
+    /// The open sessions a page at a time (``WindowStore/openFragments(from:limit:)``).
+    public var oldestOpen: Int32 { store.oldestOpen }
+    public func openFragments(from position: inout Int32, limit: Int) -> [Fragment] {
+        store.openFragments(from: &position, limit: limit)
+    }
+
+    /// Closes up to `limit` open sessions, least recently active first, and returns them.
+    public mutating func flushFragments(limit: Int) -> [Fragment] {
+        store.flush(limit: limit)
+        return store.takeFragments()
     }
 
     /// Closes every open session and returns them (end of input, without sorting).

@@ -140,7 +140,9 @@ public final class Daemon {
                 format: source.format, host: source.host ?? "-", useForwardedFor: source.clientIP == .xForwardedFor,
                 sessionizer: SessionizerConfiguration(
                     gapMillis: configuration.gapMillis, latenessMillis: configuration.latenessMillis,
-                    memoryLimit: configuration.memoryLimit),
+                    // Three quarters of limits.memory for the window store; the rest is for the
+                    // buffers around it (lines being read, commits and snapshots being written).
+                    memoryLimit: configuration.memoryLimit / 4 * 3),
                 streaming: true))
     }
 
@@ -465,21 +467,47 @@ public final class Daemon {
     @discardableResult
     func writeSnapshot() throws -> UInt64 {
         guard durable else { return 0 }
-        defer { lastSnapshot = journal.nextSequence - 1 }
-        let open = pipelines.keys.sorted().map { ($0, pipelines[$0]!.openFragments()) }
+        // Written a part at a time: a large store is never held twice over in memory.
+        let part = Daemon.snapshotPart
+        let names = pipelines.keys.sorted()
+        let parts = names.reduce(0) { $0 + (pipelines[$1]!.openSessions + part - 1) / part }
         let sequence = try journal.append(
             kind: DaemonJournal.snapshot,
-            payload: DaemonJournal.encodeSnapshot(shippedThrough: shippedThrough, checkpoints: checkpoints, open: open))
+            payload: DaemonJournal.encodeSnapshot(
+                shippedThrough: shippedThrough, checkpoints: checkpoints, open: [], parts: parts))
+        var written = 0
+        for name in names {
+            let pipeline = pipelines[name]!
+            var position = pipeline.oldestOpen
+            while position >= 0 {
+                let fragments = pipeline.openFragments(from: &position, limit: part)
+                try journal.append(
+                    kind: DaemonJournal.snapshotPart,
+                    payload: DaemonJournal.encodeSnapshotPart(source: name, fragments: fragments))
+                written += 1
+            }
+        }
+        precondition(written == parts, "a snapshot wrote \(written) parts of \(parts)")
         try journal.sync()
+        lastSnapshot = sequence
         return sequence
     }
 
-    /// Closes every open session (end of input: `--drain`).
-    public func closeAll() {
-        for (name, var pipeline) in pipelines {
-            let flushed = pipeline.flushFragments()
-            if !flushed.isEmpty { pending[name, default: []] += flushed }
-            pipelines[name] = pipeline
+    /// Open sessions per snapshot part record.
+    static let snapshotPart = 4096
+
+    /// Closes every open session (end of input: `--drain`), a batch at a time, each committed and
+    /// shipped as it goes, so that memory stays bounded however many were open.
+    public func closeAll() throws {
+        for name in pipelines.keys.sorted() {
+            while let pipeline = pipelines[name], pipeline.openSessions > 0 {
+                var flushing = pipeline
+                pipelines[name] = nil  // not copied while it changes
+                let flushed = flushing.flushFragments(limit: configuration.batchSize)
+                pipelines[name] = flushing
+                if !flushed.isEmpty { pending[name, default: []] += flushed }
+                try shipAndCheckpoint(force: false)
+            }
         }
     }
 

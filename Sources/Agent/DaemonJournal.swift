@@ -5,7 +5,9 @@ import Tailing
 /// The daemon's state as records of its write-ahead log (`state_dir/wal`).
 ///
 /// - A **snapshot** holds everything: the checkpoints, every source's open sessions, and the last
-///   commit shipped. One begins every segment.
+///   commit shipped. One begins every segment. Open sessions may follow in **snapshot part**
+///   records (the snapshot says how many), so that a large store is written a piece at a time; a
+///   snapshot cut short by a crash does not count.
 /// - A **commit** holds what a pass changed: the agent id, the checkpoints, the fragments emitted (closed,
 ///   evicted or flushed sessions: the outbox), and the open sessions of every key that changed. A
 ///   commit is durable before any of its fragments is shipped, and describes one instant: its
@@ -22,6 +24,8 @@ enum DaemonJournal {
     static let snapshot: UInt8 = 1
     static let commit: UInt8 = 2
     static let shipped: UInt8 = 3
+    /// More of a snapshot's open sessions: a snapshot counts only with all its parts.
+    static let snapshotPart: UInt8 = 4
 
     /// What a pass changed in one source.
     struct SourceChange {
@@ -45,8 +49,9 @@ enum DaemonJournal {
 
     // MARK: - Encoding
 
+    /// A snapshot record; `parts` more records of ``encodeSnapshotPart(source:fragments:)`` must follow.
     static func encodeSnapshot(
-        shippedThrough: UInt64, checkpoints: Checkpoints, open: [(String, [Fragment])]
+        shippedThrough: UInt64, checkpoints: Checkpoints, open: [(String, [Fragment])], parts: Int = 0
     ) -> [UInt8] {
         var out: [UInt8] = []
         put(shippedThrough, &out)
@@ -56,6 +61,14 @@ enum DaemonJournal {
             putBytes(Array(name.utf8), &out)
             putFragments(fragments, &out)
         }
+        put(UInt32(parts), &out)
+        return out
+    }
+
+    static func encodeSnapshotPart(source: String, fragments: [Fragment]) -> [UInt8] {
+        var out: [UInt8] = []
+        putBytes(Array(source.utf8), &out)
+        putFragments(fragments, &out)
         return out
     }
 
@@ -83,27 +96,47 @@ enum DaemonJournal {
     static func recover(_ records: [WriteAheadLog.Record], path: String) throws -> State {
         var state = State()
         guard !records.isEmpty else { return state }
-        guard let last = records.lastIndex(where: { $0.kind == snapshot }) else {
-            throw InputError(
-                path: path,
-                problem: "the write-ahead log has no snapshot to start from (damaged); move the state directory away to start afresh")
+        // A snapshot being read (its parts still to come), and how many parts it still needs.
+        var candidate: State? = nil
+        var partsDue = 0
+        func add(_ fragments: [Fragment], of name: String, to target: inout State) {
+            var byKey = target.open[name] ?? [:]
+            for f in fragments { byKey[key(f), default: []].append(f) }
+            target.open[name] = byKey
         }
-        for (index, record) in records.enumerated() {
+        for record in records {
             var reader = Reader(bytes: record.payload, path: path, sequence: record.sequence)
+            if record.kind != snapshotPart && partsDue > 0 {
+                candidate = nil  // a snapshot without all its parts does not count
+                partsDue = 0
+            }
             switch record.kind {
-            case snapshot where index == last:
-                state.shippedThrough = max(state.shippedThrough, try reader.u64())
-                state.checkpoints = try Checkpoints.decode(try reader.field(), path: path)
-                state.open = [:]
+            case snapshot:
+                var next = State()
+                next.shippedThrough = try reader.u64()
+                state.shippedThrough = max(state.shippedThrough, next.shippedThrough)
+                next.checkpoints = try Checkpoints.decode(try reader.field(), path: path)
                 for _ in 0..<(try reader.u32()) {
                     let name = String(decoding: try reader.field(), as: UTF8.self)
-                    var byKey: [[UInt8]: [Fragment]] = [:]
-                    for f in try reader.fragments() { byKey[key(f), default: []].append(f) }
-                    state.open[name] = byKey
+                    add(try reader.fragments(), of: name, to: &next)
                 }
-                state.hasSnapshot = true
-            case snapshot:
-                state.shippedThrough = max(state.shippedThrough, try reader.u64())
+                partsDue = reader.p < reader.bytes.count ? try reader.u32() : 0
+                if partsDue == 0 {
+                    adopt(next, into: &state)
+                } else {
+                    candidate = next
+                }
+            case snapshotPart:
+                guard partsDue > 0, var next = candidate else { continue }  // of a snapshot that did not count
+                let name = String(decoding: try reader.field(), as: UTF8.self)
+                add(try reader.fragments(), of: name, to: &next)
+                partsDue -= 1
+                if partsDue == 0 {
+                    adopt(next, into: &state)
+                    candidate = nil
+                } else {
+                    candidate = next
+                }
             case commit:
                 let agentID = String(decoding: try reader.field(), as: UTF8.self)
                 let checkpoints = try reader.field()
@@ -117,7 +150,8 @@ enum DaemonJournal {
                     changes.append((name, gone, changed))
                 }
                 state.outbox.append((record.sequence, agentID, emitted))
-                guard index > last else { continue }
+                // Before the first snapshot (damage), a commit only adds to the outbox.
+                guard state.hasSnapshot else { continue }
                 state.checkpoints = try Checkpoints.decode(checkpoints, path: path)
                 for (name, gone, changed) in changes {
                     var byKey = state.open[name] ?? [:]
@@ -135,8 +169,21 @@ enum DaemonJournal {
                     problem: "record \(record.sequence) is of a kind (\(record.kind)) this sessiontail does not know; upgrade sessiontail")
             }
         }
+        guard state.hasSnapshot else {
+            throw InputError(
+                path: path,
+                problem: "the write-ahead log has no whole snapshot to start from (damaged); move the state directory away to start afresh")
+        }
         state.outbox.removeAll { $0.sequence <= state.shippedThrough || $0.fragments.isEmpty }
         return state
+    }
+
+    /// A whole snapshot replaces the state (the commits before it are in it); the outbox stays.
+    static func adopt(_ snapshot: State, into state: inout State) {
+        state.checkpoints = snapshot.checkpoints
+        state.open = snapshot.open
+        state.shippedThrough = max(state.shippedThrough, snapshot.shippedThrough)
+        state.hasSnapshot = true
     }
 
     /// Open sessions in the order ``WindowStore/restore(_:)`` wants: least recently active first.

@@ -182,6 +182,32 @@ public struct WindowStore {
         return out
     }
 
+    /// Where ``openFragments(from:limit:)`` starts: the least recently active session (-1: none).
+    public var oldestOpen: Int32 { lruTail }
+
+    /// ``openFragments()`` a page at a time, so that a snapshot of a large store need not be held
+    /// whole: up to `limit` fragments from `position` (start at ``oldestOpen``), which moves on; -1
+    /// once all are out. The store must not change in between.
+    public func openFragments(from position: inout Int32, limit: Int) -> [Fragment] {
+        var out: [Fragment] = []
+        out.reserveCapacity(min(limit, openSessions))
+        while position >= 0 && out.count < limit {
+            out.append(fragment(of: position, cause: .flushed))
+            position = sessions[Int(position)].prev
+        }
+        return out
+    }
+
+    /// Emits up to `limit` open sessions, least recently active first (end of input, a piece at a
+    /// time); collect them with ``takeFragments()``.
+    public mutating func flush(limit: Int) {
+        var n = 0
+        while lruTail >= 0 && n < limit {
+            emit(lruTail, cause: .flushed)
+            n += 1
+        }
+    }
+
     /// Puts back an open session from ``openFragments()`` (in that order, into a store holding no
     /// session of its key that it would touch).
     public mutating func restore(_ f: Fragment) {
@@ -432,6 +458,9 @@ public struct WindowStore {
             changedKeys.append(key)
         }
     }
+
+    /// How many keys changed since the last ``takeChanges()``.
+    public var changedKeyCount: Int { changedKeys.count }
 
     /// The open sessions of every key that changed (a session begun, extended, merged, closed or
     /// evicted) since the last call, as fragments: with the fragments emitted meanwhile, what a

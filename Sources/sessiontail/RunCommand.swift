@@ -84,7 +84,7 @@ struct RunCommand: ParsableCommand {
             }
             if drain {
                 try daemon.pass()
-                daemon.closeAll()
+                try daemon.closeAll()
                 try daemon.shipAndCheckpoint(force: true)
             } else {
                 log(

@@ -4,10 +4,12 @@ import ArgumentParser
 @main
 struct Sessiontail: ParsableCommand {
     static func main() {
-        // One malloc arena: glibc otherwise gives the reader threads arenas of their own, each keeping
-        // freed buffers, and the daemon's resident memory grew from 35 to 95 MiB within a minute at
-        // 5 000 lines/s (measured; `make bench` checks it). Two threads hardly contend for one arena.
-        _ = mallopt(-8, 1)  // M_ARENA_MAX (malloc.h, which Swift's Glibc module does not export)
+        // Large buffers (the 1 MiB line buffer and the reader's chunks, made anew for every file a
+        // pass reads) always from mmap, back to the system when freed. glibc otherwise raises its mmap
+        // threshold after the first such free and serves them from the heap, which they fragment: the
+        // daemon's resident memory grew from 31 to 95 MiB within a minute at 5 000 lines/s, and stays
+        // at 31 MiB with this (measured; `make bench` prints it).
+        _ = mallopt(-3, 128 << 10)  // M_MMAP_THRESHOLD (malloc.h, not in Swift's Glibc module)
         Self.main(nil)
     }
 
