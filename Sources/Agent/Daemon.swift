@@ -425,7 +425,7 @@ public final class Daemon {
         for name in Set(pipelines.keys).union(pending.keys).sorted() {
             var change = DaemonJournal.SourceChange()
             change.emitted = pending[name] ?? []
-            if var pipeline = pipelines[name] {
+            if var pipeline = pipelines.removeValue(forKey: name) {
                 change.changed = pipeline.takeChanges()
                 pipelines[name] = pipeline
             }
@@ -500,9 +500,9 @@ public final class Daemon {
     /// shipped as it goes, so that memory stays bounded however many were open.
     public func closeAll() throws {
         for name in pipelines.keys.sorted() {
-            while let pipeline = pipelines[name], pipeline.openSessions > 0 {
-                var flushing = pipeline
-                pipelines[name] = nil  // not copied while it changes
+            while pipelines[name]?.openSessions ?? 0 > 0 {
+                // Out of the dictionary, and no other copy held, so that it is not copied as it changes.
+                var flushing = pipelines.removeValue(forKey: name)!
                 let flushed = flushing.flushFragments(limit: configuration.batchSize)
                 pipelines[name] = flushing
                 if !flushed.isEmpty { pending[name, default: []] += flushed }
