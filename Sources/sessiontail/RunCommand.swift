@@ -84,8 +84,18 @@ struct RunCommand: ParsableCommand {
             }
             if drain {
                 try daemon.pass()
-                try daemon.closeAll()
-                try daemon.shipAndCheckpoint(force: true)
+                // SIGTERM or SIGINT during a backfill: keep the open sessions (a later run resumes them),
+                // ship what is closed if the database takes it, and say the drain did not finish.
+                if stopRequested == 0 { try daemon.closeAll() }
+                do {
+                    try daemon.shipAndCheckpoint(force: true, stopRetrying: { stopRequested != 0 })
+                } catch where stopRequested != 0 {}
+                if stopRequested != 0 {
+                    log(
+                        "warning: the drain was interrupted; what was read is in the write-ahead log, and the next run goes on from there"
+                    )
+                    throw ExitCode(1)
+                }
             } else {
                 log(
                     "running agent_id=\(configuration.agentID) sources=\(configuration.sources.count) open_sessions=\(daemon.openSessions) (restored) version=\(BuildInfo.version)"
@@ -148,6 +158,8 @@ struct RunCommand: ParsableCommand {
             log(
                 "shipped \(daemon.shippedFragments) fragments as \(configuration.agentID) (\(daemon.appliedFragments) new); \(daemon.openSessions) sessions open; \(daemon.lostFiles) files vanished unread (at least \(daemon.lostBytes) bytes lost); write-ahead log in \(Daemon.journalPath(configuration)) (\(daemon.journalBytes) bytes, \(daemon.journalSyncs) syncs)"
             )
+        } catch let exit as ExitCode {
+            throw exit
         } catch {
             log("error: \(error)")
             throw ExitCode(2)
