@@ -188,3 +188,43 @@ struct InterruptedDrainTests {
         #expect(try PostgresCLITests.psqlValue("SELECT count(*), sum(event_count) FROM \(table)") == "100000,100000")
     }
 }
+
+/// The state file of an earlier sessiontail (before the write-ahead log) is taken over: its offsets
+/// are honoured, nothing is read twice, and the file is removed once the log holds the state.
+@Suite("run: the state of an earlier version")
+struct LegacyStateTests {
+    @Test func isTakenOverAndRemoved() throws {
+        let dir = try ScratchDirectory()
+        let table = PostgresCLITests.freshTable()
+        defer { PostgresCLITests.dropTable(table) }
+        let root = RealLogsTests.packageRoot
+        let elastic = root.appendingPathComponent("data/real/elastic-examples_apache_logs.log").path
+        try DrainTests().sh("cd \(dir.url.path) && split -n l/2 -d \(elastic) p && cat p00 p01 > access.log")
+        let log = dir.path("access.log")
+        let read = try Data(contentsOf: URL(fileURLWithPath: dir.path("p00")))
+        // The earlier format: a header, the checkpoint text's length and text, then no open sessions.
+        let head = [UInt8](read.prefix(1024))
+        var fingerprint: UInt64 = 0xCBF2_9CE4_8422_2325
+        for b in head { fingerprint = (fingerprint ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
+        let checkpoints =
+            "sessiontail-checkpoints 1\nweb\u{0}semicomplete.com\t\(String(fingerprint, radix: 16))\t\(head.count)\t\(read.count)\t\(log)\topen\n"
+        let state = "sessiontail-state 1\n\(checkpoints.utf8.count)\n" + checkpoints
+        try FileManager.default.createDirectory(atPath: dir.path("state"), withIntermediateDirectories: true)
+        try state.write(toFile: dir.path("state/state"), atomically: false, encoding: .utf8)
+        let config = dir.path("sessiontail.yaml")
+        try """
+            state_dir: \(dir.path("state"))
+            sources:
+              - name: web
+                paths: ["\(log)"]
+                host: semicomplete.com
+            postgres:
+              table: \(table)
+            """.write(toFile: config, atomically: false, encoding: .utf8)
+        let out = try DrainTests().drain(config)
+        #expect(out.stderrText.contains("\(10_000 - read.filter { $0 == 10 }.count) lines in"), "\(out.stderrText)")
+        #expect(!FileManager.default.fileExists(atPath: dir.path("state/state")))
+        #expect(FileManager.default.fileExists(atPath: dir.path("state/wal")))
+        try DrainTests().expectTable(table, equalsBatchOf: [dir.path("p01")], in: dir)
+    }
+}
