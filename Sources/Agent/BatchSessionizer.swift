@@ -145,13 +145,15 @@ public struct BatchSessionizer {
         let source = cursor.origin
         let finishPartialLine = cursor.finishPartialLine
         let streaming = options.streaming
+        // Changed keys go into a commit whole, as fragments: fewer per piece than emitted sessions.
+        let changedLimit = min(fragmentLimit, 4096)
         var failure: InputError? = nil
         var atEnd = false
         cursor.host.withUnsafeBytes { (fixedHost: UnsafeRawBufferPointer) in
             while true {
                 // Bounded pieces: so many sessions emitted, or so many keys changed (a flood of new
                 // clients emits little but changes much, and a commit holds both).
-                if streaming && (store.pendingFragments >= fragmentLimit || store.changedKeyCount >= fragmentLimit) {
+                if streaming && (store.pendingFragments >= fragmentLimit || store.changedKeyCount >= changedLimit) {
                     return
                 }
                 let next: LineReader<PrefetchingSource>.Line?

@@ -93,18 +93,20 @@ public final class WriteAheadLog {
     @discardableResult
     public func append(kind: UInt8, payload: [UInt8]) throws(JournalError) -> UInt64 {
         let sequence = nextSequence
-        var record: [UInt8] = []
-        record.reserveCapacity(WriteAheadLog.recordHeaderSize + payload.count)
-        WriteAheadLog.put(UInt32(payload.count), into: &record)
-        WriteAheadLog.put(UInt32(0), into: &record)
-        WriteAheadLog.put(sequence, into: &record)
-        record.append(kind)
-        record += payload
-        let crc = record.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[8...])) }
-        record.withUnsafeMutableBytes { $0.storeBytes(of: crc.littleEndian, toByteOffset: 4, as: UInt32.self) }
-        try write(record)
+        // The header apart, so that a large payload is not copied.
+        var header: [UInt8] = []
+        header.reserveCapacity(WriteAheadLog.recordHeaderSize)
+        WriteAheadLog.put(UInt32(payload.count), into: &header)
+        WriteAheadLog.put(UInt32(0), into: &header)
+        WriteAheadLog.put(sequence, into: &header)
+        header.append(kind)
+        let crc = payload.withUnsafeBytes { body in
+            header.withUnsafeBytes { CRC32C.checksum(body, continuing: CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[8...]))) }
+        }
+        header.withUnsafeMutableBytes { $0.storeBytes(of: crc.littleEndian, toByteOffset: 4, as: UInt32.self) }
+        try write(header, payload)
         nextSequence += 1
-        segments[segments.count - 1].size += record.count
+        segments[segments.count - 1].size += header.count + payload.count
         return sequence
     }
 
@@ -271,23 +273,27 @@ public final class WriteAheadLog {
         return "wal-" + String(repeating: "0", count: 16 - hex.count) + hex + ".log"
     }
 
-    /// Appends `bytes` whole, or not at all: after a failed write (the disk full, say) the segment is
+    /// Appends `parts` whole, or not at all: after a failed write (the disk full, say) the segment is
     /// cut back, so that no half record is followed by good ones.
-    private func write(_ bytes: [UInt8]) throws(JournalError) {
-        var written = 0
-        while written < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + written, $0.count - written) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                let code = errno
-                if written > 0, let last = segments.last, ftruncate(fd, off_t(last.size)) != 0 {
-                    // Cannot cut it back: no further appends may follow the half record.
-                    close(fd)
-                    fd = -1
+    private func write(_ parts: [UInt8]...) throws(JournalError) {
+        var any = false
+        for bytes in parts {
+            var written = 0
+            while written < bytes.count {
+                let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + written, $0.count - written) }
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    let code = errno
+                    if any || written > 0, let last = segments.last, ftruncate(fd, off_t(last.size)) != 0 {
+                        // Cannot cut it back: no further appends may follow the half record.
+                        close(fd)
+                        fd = -1
+                    }
+                    throw JournalError(path: segments.last?.path ?? directory, errno: code)
                 }
-                throw JournalError(path: segments.last?.path ?? directory, errno: code)
+                written += n
+                any = true
             }
-            written += n
         }
         unsynced = true
     }
