@@ -176,17 +176,8 @@ struct CompressedRotationTests {
         let elastic = root.appendingPathComponent("data/real/elastic-examples_apache_logs.log").path
         let log = dir.path("a.log")
         try DrainTests().sh("cd \(dir.url.path) && split -n l/2 -d \(elastic) p && cp p00 \(log)")
-        let config = dir.path("sessiontail.yaml")
-        try """
-            state_dir: \(dir.path("state"))
-            sources:
-              - name: web
-                paths: ["\(log)"]
-                host: semicomplete.com
-            postgres:
-              table: \(table)
-              batch_age: 50ms
-            """.write(toFile: config, atomically: false, encoding: .utf8)
+        let config = try dir.writeConfig(
+            log: log, host: "semicomplete.com", table: table, postgres: ["batch_age: 50ms"])
         let process = try startDaemon(config, log: dir.path("daemon.log"))
         Thread.sleep(forTimeInterval: 0.6)
         try DrainTests().sh("mv \(log) \(log).1 && cp \(dir.path("p01")) \(log)")

@@ -150,23 +150,8 @@ struct InterruptedDrainTests {
         let dir = try ScratchDirectory()
         let table = PostgresCLITests.freshTable()
         defer { PostgresCLITests.dropTable(table) }
-        let log = dir.path("access.log")
-        var text = ""
-        for i in 0..<100_000 {
-            text += "10.\(i >> 16).\((i >> 8) & 255).\(i & 255) - - [10/Oct/2025:13:\(10 + i / 2_000 % 50):00 +0000] \"GET /\(i % 7) HTTP/1.1\" 200 \(i % 1_000) \"-\" \"ua\"\n"
-        }
-        try text.write(toFile: log, atomically: false, encoding: .utf8)
-        let config = dir.path("sessiontail.yaml")
-        try """
-            state_dir: \(dir.path("state"))
-            sources:
-              - name: web
-                paths: ["\(log)"]
-                host: drain.example
-            postgres:
-              table: \(table)
-              batch_size: 2000
-            """.write(toFile: config, atomically: false, encoding: .utf8)
+        let log = try dir.writeVisitors(100_000, perMinute: 2_000)
+        let config = try dir.writeConfig(log: log, host: "drain.example", table: table, postgres: ["batch_size: 2000"])
         let binary = try #require(RealLogsTests.sessiontailBinary())
         let first = try Child([binary, "run", "--drain", "--config", config], output: dir.path("first.log"))
         // Interrupt once some batches are in.
@@ -211,16 +196,7 @@ struct LegacyStateTests {
         let state = "sessiontail-state 1\n\(checkpoints.utf8.count)\n" + checkpoints
         try FileManager.default.createDirectory(atPath: dir.path("state"), withIntermediateDirectories: true)
         try state.write(toFile: dir.path("state/state"), atomically: false, encoding: .utf8)
-        let config = dir.path("sessiontail.yaml")
-        try """
-            state_dir: \(dir.path("state"))
-            sources:
-              - name: web
-                paths: ["\(log)"]
-                host: semicomplete.com
-            postgres:
-              table: \(table)
-            """.write(toFile: config, atomically: false, encoding: .utf8)
+        let config = try dir.writeConfig(log: log, host: "semicomplete.com", table: table)
         let out = try DrainTests().drain(config)
         #expect(out.stderrText.contains("\(10_000 - read.filter { $0 == 10 }.count) lines in"), "\(out.stderrText)")
         #expect(!FileManager.default.fileExists(atPath: dir.path("state/state")))

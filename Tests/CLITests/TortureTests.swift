@@ -244,27 +244,10 @@ struct DiskCapTests {
         let dir = try ScratchDirectory()
         let table = PostgresCLITests.freshTable()
         defer { PostgresCLITests.dropTable(table) }
-        // 30 000 visitors one request each, an hour ago: one idle pass closes them all.
-        let log = dir.path("access.log")
-        var text = ""
-        for i in 0..<30_000 {
-            text += "10.\(i >> 16).\((i >> 8) & 255).\(i & 255) - - [10/Oct/2025:13:\(10 + i / 1_000 % 50):00 +0000] \"GET /\(i % 7) HTTP/1.1\" 200 \(i % 1_000) \"-\" \"ua\"\n"
-        }
-        try text.write(toFile: log, atomically: false, encoding: .utf8)
-        let config = dir.path("sessiontail.yaml")
-        try """
-            state_dir: \(dir.path("state"))
-            sources:
-              - name: web
-                paths: ["\(log)"]
-                host: disk.example
-            postgres:
-              table: \(table)
-              batch_size: 1000000
-              batch_age: 1h
-            limits:
-              disk: 2MiB
-            """.write(toFile: config, atomically: false, encoding: .utf8)
+        // 30 000 visitors one request each, long ago: one idle pass closes them all.
+        let config = try dir.writeConfig(
+            log: try dir.writeVisitors(30_000, perMinute: 1_000), host: "disk.example", table: table,
+            postgres: ["batch_size: 1000000", "batch_age: 1h"], more: "limits:\n  disk: 2MiB\n")
         let output = dir.path("daemon.log")
         let daemon = try startDaemon(config, log: output)
         // Wait until the log is read (the count shipped at the cap stops moving for two seconds).
@@ -300,19 +283,9 @@ struct MemoryCapTests {
         try FileManager.default.copyItem(
             atPath: RealLogsTests.packageRoot.appendingPathComponent("data/real/elastic-examples_apache_logs.log").path,
             toPath: log)
-        let config = dir.path("sessiontail.yaml")
-        try """
-            state_dir: \(dir.path("state"))
-            sources:
-              - name: web
-                paths: ["\(log)"]
-                host: semicomplete.com
-            postgres:
-              table: \(table)
-              batch_size: 100
-            limits:
-              memory: 6KiB
-            """.write(toFile: config, atomically: false, encoding: .utf8)
+        let config = try dir.writeConfig(
+            log: log, host: "semicomplete.com", table: table, postgres: ["batch_size: 100"],
+            more: "limits:\n  memory: 6KiB\n")
         let drain = try DrainTests().drain(config)
         #expect(drain.status == 0)
         try DrainTests().expectTable(table, equalsBatchOf: [log], in: dir)
