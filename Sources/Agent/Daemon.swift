@@ -336,23 +336,23 @@ public final class Daemon {
     /// took their unread lines with them (logrotate deleted them before they were read, most likely
     /// while sessiontail was stopped): said loudly, counted, and not said again.
     private func reportVanishedFiles() {
+        defer { present = [] }
+        // A pass cut short (SIGTERM) did not look everywhere: nothing can be said missing.
+        if shouldStop() { return }
         let names = Set(configuration.sources.map(\.name))
-        for entry in checkpoints.entries where !entry.complete && !entry.gone {
+        var stillMissing: [EntryKey: Int] = [:]
+        for entry in checkpoints.entries where !entry.complete && !entry.gone && !present.contains(EntryKey(entry)) {
             let name = entry.source.split(separator: "\u{0}", maxSplits: 1).first.map(String.init) ?? entry.source
             guard names.contains(name) else { continue }
-            if present.contains(EntryKey(entry)) {
-                missing[EntryKey(entry)] = nil
-                continue
-            }
             let misses = (missing[EntryKey(entry)] ?? 0) + 1
-            missing[EntryKey(entry)] = misses
             // Logrotate renames a file out of sight for a moment: missing twice in a row is gone (once is
-            // enough for what vanished while sessiontail was stopped).
-            guard misses >= (passNumber == 1 ? 1 : 2), 
-                !held.contains(where: { $0.key.identity == entry.identity && $0.value.lastSeen < passNumber }) else {
+            // enough for what vanished while sessiontail was stopped). A held file is finished instead.
+            if misses < (passNumber == 1 ? 1 : 2)
+                || held.contains(where: { $0.key.identity == entry.identity && $0.value.lastSeen < passNumber })
+            {
+                stillMissing[EntryKey(entry)] = misses
                 continue
             }
-            missing[EntryKey(entry)] = nil
             checkpoints.markGone(entry)
             checkpointsChanged = true
             lostFiles += 1
@@ -367,7 +367,7 @@ public final class Daemon {
                 )
             }
         }
-        present = []
+        missing = stillMissing
     }
 
     /// Commits what the passes since the last commit did (durably: `fdatasync`), then ships the

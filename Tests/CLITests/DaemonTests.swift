@@ -20,7 +20,7 @@ func startDaemon(_ config: String, log: String) throws -> Process {
 @Suite("run (live)", .serialized)
 struct DaemonTests {
     let root = RealLogsTests.packageRoot
-    var elastic: String { root.appendingPathComponent("data/real/elastic-examples_apache_logs.log").path }
+    var elastic: String { RealLogsTests.elastic }
 
     func sh(_ command: String) throws {
         let out = try RealLogsTests.run("/bin/sh", ["-c", command], cwd: root)
@@ -172,8 +172,7 @@ struct CompressedRotationTests {
         let dir = try ScratchDirectory()
         let table = PostgresCLITests.freshTable()
         defer { PostgresCLITests.dropTable(table) }
-        let root = RealLogsTests.packageRoot
-        let elastic = root.appendingPathComponent("data/real/elastic-examples_apache_logs.log").path
+        let elastic = RealLogsTests.elastic
         let log = dir.path("a.log")
         try DrainTests().sh("cd \(dir.url.path) && split -n l/2 -d \(elastic) p && cp p00 \(log)")
         let config = try dir.writeConfig(

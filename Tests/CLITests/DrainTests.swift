@@ -6,7 +6,7 @@ import Testing
 @Suite("run --drain")
 struct DrainTests {
     let root = RealLogsTests.packageRoot
-    var elastic: String { root.appendingPathComponent("data/real/elastic-examples_apache_logs.log").path }
+    var elastic: String { RealLogsTests.elastic }
 
     func binary() throws -> String {
         try #require(RealLogsTests.sessiontailBinary(), "sessiontail binary not found next to the test bundle")
@@ -182,8 +182,7 @@ struct LegacyStateTests {
         let dir = try ScratchDirectory()
         let table = PostgresCLITests.freshTable()
         defer { PostgresCLITests.dropTable(table) }
-        let root = RealLogsTests.packageRoot
-        let elastic = root.appendingPathComponent("data/real/elastic-examples_apache_logs.log").path
+        let elastic = RealLogsTests.elastic
         try DrainTests().sh("cd \(dir.url.path) && split -n l/2 -d \(elastic) p && cat p00 p01 > access.log")
         let log = dir.path("access.log")
         let read = try Data(contentsOf: URL(fileURLWithPath: dir.path("p00")))

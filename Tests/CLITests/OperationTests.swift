@@ -12,7 +12,7 @@ import Glibc
 @Suite("run: systemd notifications, journal, status and metrics")
 struct OperationTests {
     let root = RealLogsTests.packageRoot
-    var elastic: String { root.appendingPathComponent("data/real/elastic-examples_apache_logs.log").path }
+    var elastic: String { RealLogsTests.elastic }
 
     /// The abstract datagram socket systemd would listen on, read all the time by a thread of its own
     /// (as systemd does: an unread socket fills up after a few datagrams).

@@ -9,7 +9,7 @@ import Testing
 @Suite("PostgresCLI: sessionize --output postgres and report against a real PostgreSQL")
 struct PostgresCLITests {
     let root = RealLogsTests.packageRoot
-    var elastic: String { root.appendingPathComponent("data/real/elastic-examples_apache_logs.log").path }
+    var elastic: String { RealLogsTests.elastic }
     static let host = "semicomplete.com"
     static let agents = 3
     /// Every run of the binary is bounded: a deadlock between agents fails the test instead of hanging it.

@@ -92,6 +92,9 @@ struct RealLogsTests {
 
     // MARK: - locating things
 
+    /// The real Apache log most tests read (10 000 lines, one malformed).
+    static var elastic: String { packageRoot.appendingPathComponent("data/real/elastic-examples_apache_logs.log").path }
+
     static var packageRoot: URL {
         // <root>/Tests/CLITests/RealLogsTests.swift
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

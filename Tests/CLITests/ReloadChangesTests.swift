@@ -11,7 +11,7 @@ import Glibc
 @Suite("run: reload removing a source and changing the database")
 struct ReloadChangesTests {
     let root = RealLogsTests.packageRoot
-    var elastic: String { root.appendingPathComponent("data/real/elastic-examples_apache_logs.log").path }
+    var elastic: String { RealLogsTests.elastic }
 
     func config(_ dir: ScratchDirectory, table: String, sources: [String]) -> String {
         """

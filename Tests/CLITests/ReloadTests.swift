@@ -6,7 +6,7 @@ import Testing
 @Suite("run: reload on SIGHUP")
 struct ReloadTests {
     let root = RealLogsTests.packageRoot
-    var elastic: String { root.appendingPathComponent("data/real/elastic-examples_apache_logs.log").path }
+    var elastic: String { RealLogsTests.elastic }
 
     func config(_ dir: ScratchDirectory, table: String, sources: [String]) -> String {
         """

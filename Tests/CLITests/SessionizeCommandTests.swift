@@ -5,7 +5,7 @@ import Testing
 @Suite("sessionize command")
 struct SessionizeCommandTests {
     let root = RealLogsTests.packageRoot
-    var elastic: String { root.appendingPathComponent("data/real/elastic-examples_apache_logs.log").path }
+    var elastic: String { RealLogsTests.elastic }
 
     func binary() throws -> String {
         try #require(RealLogsTests.sessiontailBinary(), "sessiontail binary not found next to the test bundle")

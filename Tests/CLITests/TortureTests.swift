@@ -12,7 +12,7 @@ import Glibc
 @Suite("Torture: SIGKILL, logrotate, PostgreSQL down, torn log", .serialized)
 struct TortureTests {
     let root = RealLogsTests.packageRoot
-    var elastic: String { root.appendingPathComponent("data/real/elastic-examples_apache_logs.log").path }
+    var elastic: String { RealLogsTests.elastic }
 
     /// Appends `source` to `log` in batches of 25 lines at `rate` lines/s, opening the file for each
     /// batch (as a web server that reopens its log after rotation): one `write` per batch.
@@ -281,7 +281,7 @@ struct MemoryCapTests {
         defer { PostgresCLITests.dropTable(table) }
         let log = dir.path("access.log")
         try FileManager.default.copyItem(
-            atPath: RealLogsTests.packageRoot.appendingPathComponent("data/real/elastic-examples_apache_logs.log").path,
+            atPath: RealLogsTests.elastic,
             toPath: log)
         let config = try dir.writeConfig(
             log: log, host: "semicomplete.com", table: table, postgres: ["batch_size: 100"],
