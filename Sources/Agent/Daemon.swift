@@ -45,6 +45,9 @@ public final class Daemon {
     private var lastSnapshot: UInt64 = 0
     /// Asked between files and between pieces of a large file: true ends the pass early (SIGTERM).
     public var shouldStop: () -> Bool = { false }
+    /// Tests only: called with a file's path after a piece of it was read and before its checkpoint is
+    /// recorded, where logrotate may act.
+    var afterReading: ((String) -> Void)? = nil
     /// Counts since start.
     public private(set) var statistics = InputStatistics()
     public private(set) var shippedFragments = 0
@@ -249,6 +252,7 @@ public final class Daemon {
         let isRotation = { (entry: Checkpoints.Entry) in
             isHeld || Checkpoints.isRotation(of: entry, path: path, identity: identity, isGzip: isGzip)
         }
+        // Decided once for the whole read: the files may change before it records (see `record`).
         let entry = checkpoints.entry(source: key, head: head, identity: identity, isRotation: isRotation)
         if let entry { present.insert(EntryKey(entry)) }
         if !isGzip && !finish && held[HeldKey(key: key, identity: identity)] == nil {
@@ -280,15 +284,16 @@ public final class Daemon {
                 if cursor.reached != start {
                     checkpoints.record(
                         source: key, head: head, offset: cursor.reached, path: path, identity: identity,
-                        size: isGzip ? 0 : file.sizeOnDisk, isRotation: isRotation)
+                        size: isGzip ? 0 : file.sizeOnDisk, replacing: last)
                     checkpointsChanged = true
                 }
                 throw error
             }
+            afterReading?(path)
             let complete = finish && atEnd
             checkpoints.record(
                 source: key, head: head, offset: reached, path: path, complete: complete, identity: identity,
-                size: isGzip ? 0 : file.sizeOnDisk, isRotation: isRotation)
+                size: isGzip ? 0 : file.sizeOnDisk, replacing: last)
             let recorded = checkpoints.entries.last!
             // A commit only when something a restart needs changed (not for a partial line re-read).
             if last == nil || last!.offset != reached || last!.complete != complete || last!.identity != identity

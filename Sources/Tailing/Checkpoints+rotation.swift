@@ -9,11 +9,15 @@ extension Checkpoints {
     ///
     /// - A gzip file is a compressed rotation: compression always makes a new inode.
     /// - If the entry's file is still at its path, unchanged at its head, both exist at once: the
-    ///   candidate is a copy (`copytruncate` between its copy and its truncation) only if its bytes
-    ///   just before the entry's offset are the same as the original's.
+    ///   candidate is a copy (`copytruncate` between its copy and its truncation), or the plain file
+    ///   that the entry's `.gz` was made from (`gzip` keeps it until it is done), only if its content
+    ///   just before the entry's offset is the same as the original's, decompressed.
     /// - If the entry's file was truncated (`copytruncate` done), this is the copy.
     /// - If it is gone, a head of a full fingerprint's length is trusted; a short one is not (a new file
     ///   may well start with the same few bytes): short files are tracked by inode.
+    ///
+    /// It looks at the files as they are now: ask once per read, and record into the entry it chose
+    /// (``record(source:head:offset:path:complete:identity:size:replacing:)``).
     public static func isRotation(of entry: Entry, path: String, identity: FileIdentity, isGzip: Bool) -> Bool {
         if isGzip { return true }
         guard let original = try? InputFile(path: entry.path), original.fileIdentity == entry.identity,
@@ -23,9 +27,11 @@ extension Checkpoints {
         }
         guard entry.matches(head: originalHead) else { return true }  // truncated under us: the copy
         guard let candidate = try? InputFile(path: path), candidate.fileIdentity == identity else { return false }
-        let end = min(candidate.sizeOnDisk, original.sizeOnDisk, entry.offset)
+        // A gzip file's size on disk says nothing of its content; its entry's offset was read from it.
+        let end = min(candidate.sizeOnDisk, entry.offset, original.isGzip ? entry.offset : original.sizeOnDisk)
         let start = end - min(end, 4096)
-        guard end > start, let a = try? candidate.bytes(start..<end), let b = try? original.bytes(start..<end) else {
+        guard end > start, let a = try? candidate.content(start..<end), let b = try? original.content(start..<end)
+        else {
             return true  // nothing beyond the head to tell them apart: alike throughout
         }
         return a == b
@@ -33,12 +39,24 @@ extension Checkpoints {
 }
 
 extension InputFile {
-    /// The bytes at `range` of a plain file, read without moving the file's position. The
-    /// corresponding C function is `pread`.
-    func bytes(_ range: Range<UInt64>) throws(InputError) -> [UInt8] {
+    /// The content at `range`, decompressed for gzip. A plain file is read without moving its position
+    /// (the corresponding C function is `pread`); a gzip file is read on from its head, so call this
+    /// once, after ``readHead(count:)`` and before any other read.
+    func content(_ range: Range<UInt64>) throws(InputError) -> [UInt8] {
         let count = Int(range.upperBound - range.lowerBound)
         var out = [UInt8](repeating: 0, count: count)
         var filled = 0
+        if isGzip {
+            try skip(range.lowerBound)
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: count, alignment: 1)
+            defer { buffer.deallocate() }
+            while filled < count {
+                let n = try read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]))
+                if n == 0 { break }
+                filled += n
+            }
+            return Array(buffer[..<filled])
+        }
         while filled < count {
             let n = out.withUnsafeMutableBytes {
                 pread(descriptor, $0.baseAddress! + filled, count - filled, off_t(range.lowerBound) + off_t(filled))

@@ -77,32 +77,33 @@ public struct Checkpoints: Sendable, Equatable {
         source: String, head: [UInt8], identity: FileIdentity,
         isRotation: (Entry) -> Bool = { _ in true }
     ) -> Entry? {
-        index(source: source, head: head, identity: identity, isRotation: isRotation).map { entries[$0] }
-    }
-
-    func index(source: String, head: [UInt8], identity: FileIdentity, isRotation: (Entry) -> Bool) -> Int? {
-        var alike: Int? = nil
-        for i in entries.indices.reversed() where entries[i].source == source && entries[i].matches(head: head) {
-            if entries[i].identity == identity { return i }
-            if alike == nil { alike = i }
+        var alike: Entry? = nil
+        for entry in entries.reversed() where entry.source == source && entry.matches(head: head) {
+            if entry.identity == identity { return entry }
+            if alike == nil { alike = entry }
         }
-        guard let alike else { return nil }
-        if entries[alike].identity != .unknown && !isRotation(entries[alike]) { return nil }
+        guard let alike, alike.identity == .unknown || isRotation(alike) else { return nil }
         return alike
     }
 
     /// Records that the file starting with `head`, `identity` on disk at `path`, has been read to
-    /// `offset`; it replaces the entry that ``entry(source:head:identity:isRotation:)`` found.
+    /// `offset`. It replaces `previous`, the entry the read resumed from (what
+    /// ``entry(source:head:identity:isRotation:)`` found, or what an earlier record of the same read
+    /// wrote); a read that started as a new file (`previous == nil`) appends.
+    ///
+    /// The rotation decision is taken once, at lookup: deciding again here would look at the files as
+    /// they are now, and `copytruncate` may have truncated and refilled the live file in between, so
+    /// the entry the read resumed from would stay beside the new one and be read from again.
     public mutating func record(
         source: String, head: [UInt8], offset: UInt64, path: String, complete: Bool = false,
-        identity: FileIdentity = .unknown, size: UInt64 = 0, isRotation: (Entry) -> Bool = { _ in true }
+        identity: FileIdentity = .unknown, size: UInt64 = 0, replacing previous: Entry?
     ) {
         guard !head.isEmpty else { return }  // an empty file has nothing to remember
         let length = min(head.count, Checkpoints.fingerprintSize)
         let entry = Entry(
             source: source, fingerprint: Checkpoints.fingerprint(head.prefix(length)), fingerprintLength: length,
             offset: offset, path: path, complete: complete, identity: identity, size: size)
-        if let i = index(source: source, head: head, identity: identity, isRotation: isRotation) {
+        if let previous, let i = entries.lastIndex(of: previous) {
             entries.remove(at: i)
         }
         // Most recently read last: the oldest are the first forgotten.

@@ -24,8 +24,7 @@ struct CheckpointTests {
         let identity = file.fileIdentity
         checkpoints.record(
             source: "s", head: try file.readHead(), offset: offset, path: path, identity: identity,
-            size: file.sizeOnDisk
-        ) { Checkpoints.isRotation(of: $0, path: path, identity: identity, isGzip: false) }
+            size: file.sizeOnDisk, replacing: try lookup(checkpoints, path))
     }
 
     @Test func twoLiveFilesThatStartAlikeAreTwoFiles() throws {
@@ -65,6 +64,26 @@ struct CheckpointTests {
         #expect(try lookup(checkpoints, renamed)?.offset == offset)
     }
 
+    /// While gzip compresses `access.log.1`, the plain file and its `.gz` exist at once; the checkpoint
+    /// may name the `.gz`. The plain file is the same content (compared decompressed), another plain
+    /// file that only starts alike is not.
+    @Test func thePlainFileAGzipIsMadeFromIsItsRotation() throws {
+        let dir = try ScratchDirectory()
+        let plain = dir.path("access.log.1")
+        let tail = (0..<40).map { "10.1.1.\($0) - - [10/Oct/2025:13:30:00 +0000] \"GET /x HTTP/1.1\" 200 1\n" }.joined()
+        try (Self.shared + tail).write(toFile: plain, atomically: false, encoding: .utf8)
+        #expect(system("gzip -k '\(plain)'") == 0)
+        var checkpoints = Checkpoints()
+        let offset = UInt64((Self.shared + tail).utf8.count)
+        try record(&checkpoints, plain + ".gz", offset: offset)
+        #expect(checkpoints.entries.count == 1 && checkpoints.entries[0].path.hasSuffix(".gz"))
+        #expect(try lookup(checkpoints, plain)?.offset == offset)
+        let other = dir.path("other.log")
+        try (Self.shared + tail.replacingOccurrences(of: "/x", with: "/y")).write(
+            toFile: other, atomically: false, encoding: .utf8)
+        #expect(try lookup(checkpoints, other) == nil)
+    }
+
     @Test func aShortFileIsTrackedByInode() throws {
         let dir = try ScratchDirectory()
         let live = dir.path("access.log")
@@ -87,7 +106,7 @@ struct CheckpointTests {
         var checkpoints = Checkpoints()
         checkpoints.record(
             source: "s\u{0}h", head: Array("head\n".utf8), offset: 5, path: "/var/log/a\tb.log",
-            identity: FileIdentity(device: 2049, inode: 1_234_567), size: 99)
+            identity: FileIdentity(device: 2049, inode: 1_234_567), size: 99, replacing: nil)
         checkpoints.markGone(checkpoints.entries[0])
         let decoded = try Checkpoints.decode(checkpoints.encoded(), path: "state")
         #expect(decoded == checkpoints)
