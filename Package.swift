@@ -3,8 +3,9 @@ import PackageDescription
 
 // Modules follow the pipeline, arrows one way:
 // AccessLog (pure) → Sessionizer (pure) → Journal (write-ahead log) / Tailing (files, zlib) /
-// PostgresSink (libpq) → Agent (wiring)
-// → sessiontail (CLI).
+// PostgresSink (libpq) → Agent (configuration, pipeline, batch, daemon) → sessiontail (CLI).
+// Beside them: SystemIO (system calls, errno), ConfigFile (the YAML subset and typed access to it) and
+// Operations (journal logging, sd_notify, status.json, Prometheus), which know nothing of sessions.
 let package = Package(
     name: "sessiontail",
     platforms: [.macOS(.v15)],
@@ -26,6 +27,13 @@ let package = Package(
             pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"])]
         ),
+        // Linux headers Swift's Glibc module leaves out (signalfd, mallopt): headers only, no library.
+        .systemLibrary(name: "CLinux"),
+        .target(
+            name: "SystemIO",
+            dependencies: ["CLinux"]
+        ),
+        .target(name: "ConfigFile"),
         .target(name: "AccessLog"),
         .target(
             name: "Sessionizer",
@@ -33,16 +41,25 @@ let package = Package(
         ),
         .target(
             name: "Tailing",
-            dependencies: ["CZlib"]
+            dependencies: ["CZlib", "SystemIO"]
         ),
-        .target(name: "Journal"),
+        .target(
+            name: "Journal",
+            dependencies: ["SystemIO"]
+        ),
+        .target(
+            name: "Operations",
+            dependencies: ["AccessLog", "SystemIO"]
+        ),
         .target(
             name: "PostgresSink",
             dependencies: ["CLibPQ", "Sessionizer", "AccessLog"]
         ),
         .target(
             name: "Agent",
-            dependencies: ["AccessLog", "Sessionizer", "Journal", "Tailing", "PostgresSink"]
+            dependencies: [
+                "AccessLog", "Sessionizer", "Journal", "Tailing", "PostgresSink", "ConfigFile", "Operations", "SystemIO",
+            ]
         ),
         .executableTarget(
             name: "sessiontail",
@@ -88,8 +105,16 @@ let package = Package(
             dependencies: ["PostgresSink", "Sessionizer"]
         ),
         .testTarget(
+            name: "ConfigFileTests",
+            dependencies: ["ConfigFile"]
+        ),
+        .testTarget(
+            name: "OperationsTests",
+            dependencies: ["Operations"]
+        ),
+        .testTarget(
             name: "AgentTests",
-            dependencies: ["Agent"]
+            dependencies: ["Agent", "ConfigFile", "Operations", "Tailing", "Journal", "Sessionizer"]
         ),
         .testTarget(
             name: "CLITests",

@@ -332,9 +332,9 @@ func check(_ what: String, _ ok: Bool, _ detail: String) {
 /// Ships `list` in batches; returns the seconds taken and the fragments applied.
 func ship(_ list: [Fragment], into table: SessionTable) -> (seconds: Double, applied: Int, batches: Int) {
     let shipper = FragmentShipper(
-        conninfo: "", table: table, gapMillis: gapMillis, agentID: agentID, log: { note($0) })
+        conninfo: "", table: table, gapMillis: gapMillis, agentID: agentID)
     do {
-        _ = try shipper.connect()  // schema and staging tables: not part of the time
+        try shipper.connect()  // schema and staging tables: not part of the time
     } catch {
         fail("cannot connect the shipper: \(error)")
     }
@@ -345,7 +345,10 @@ func ship(_ list: [Fragment], into table: SessionTable) -> (seconds: Double, app
     do {
         while index < list.count {
             let end = min(index + batchSize, list.count)
-            applied += try shipper.ship(Array(list[index..<end]))
+            applied += try shipper.ship(Array(list[index..<end])) { failure in
+                note(failure.description)
+                return FragmentShipper.waitAndRetry(failure)
+            }
             index = end
         }
     } catch {

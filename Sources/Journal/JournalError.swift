@@ -1,3 +1,5 @@
+import SystemIO
+
 /// A write-ahead log that cannot be used, with what to do about it.
 public struct JournalError: Error, CustomStringConvertible, Sendable {
     public let path: String
@@ -8,13 +10,9 @@ public struct JournalError: Error, CustomStringConvertible, Sendable {
         self.problem = problem
     }
 
-    init(path: String, errno code: Int32) {
-        self.init(path: path, problem: String(cString: strerror(code)).lowercased())
+    init(path: String, errno: Errno) {
+        self.init(path: path, problem: errno.description)
     }
 
     public var description: String { "Cannot use the write-ahead log \(path): \(problem)." }
 }
-
-#if canImport(Glibc)
-import Glibc
-#endif

@@ -1,3 +1,5 @@
+import SystemIO
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -65,14 +67,14 @@ public final class WriteAheadLog {
     public init(directory: String, segmentLimit: Int = 16 << 20) throws(JournalError) {
         self.directory = directory
         self.segmentLimit = segmentLimit
-        if mkdir(directory, 0o750) != 0 && errno != EEXIST { throw JournalError(path: directory, errno: errno) }
+        if mkdir(directory, 0o750) != 0 && errno != EEXIST { throw JournalError(path: directory, errno: .current) }
         try recover()
         if segments.isEmpty {
             try startSegment()
         } else {
             let last = segments[segments.count - 1].path
             fd = open(last, O_WRONLY | O_APPEND | O_CLOEXEC)
-            guard fd >= 0 else { throw JournalError(path: last, errno: errno) }
+            guard fd >= 0 else { throw JournalError(path: last, errno: .current) }
         }
     }
 
@@ -114,7 +116,7 @@ public final class WriteAheadLog {
     /// after a new segment). Group commit: one call for any number of appends.
     public func sync() throws(JournalError) {
         if unsynced {
-            if fdatasync(fd) != 0 { throw JournalError(path: segments[segments.count - 1].path, errno: errno) }
+            if fdatasync(fd) != 0 { throw JournalError(path: segments[segments.count - 1].path, errno: .current) }
             syncs += 1
             unsynced = false
         }
@@ -135,7 +137,7 @@ public final class WriteAheadLog {
         }
         let path = directory + "/" + WriteAheadLog.segmentName(nextSequence)
         fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0o640)
-        guard fd >= 0 else { throw JournalError(path: path, errno: errno) }
+        guard fd >= 0 else { throw JournalError(path: path, errno: .current) }
         segments.append((nextSequence, path, 0))
         try write(WriteAheadLog.magic + [WriteAheadLog.formatVersion])
         segments[segments.count - 1].size = WriteAheadLog.headerSize
@@ -154,7 +156,7 @@ public final class WriteAheadLog {
     // MARK: - Recovery
 
     private func recover() throws(JournalError) {
-        guard let dir = opendir(directory) else { throw JournalError(path: directory, errno: errno) }
+        guard let dir = opendir(directory) else { throw JournalError(path: directory, errno: .current) }
         var found: [(UInt64, String)] = []
         while let entry = readdir(dir) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
@@ -276,53 +278,36 @@ public final class WriteAheadLog {
     /// Appends `parts` whole, or not at all: after a failed write (the disk full, say) the segment is
     /// cut back, so that no half record is followed by good ones.
     private func write(_ parts: [UInt8]...) throws(JournalError) {
-        var any = false
         for bytes in parts {
-            var written = 0
-            while written < bytes.count {
-                let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + written, $0.count - written) }
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    let code = errno
-                    if any || written > 0, let last = segments.last, ftruncate(fd, off_t(last.size)) != 0 {
-                        // Cannot cut it back: no further appends may follow the half record.
-                        close(fd)
-                        fd = -1
-                    }
-                    throw JournalError(path: segments.last?.path ?? directory, errno: code)
+            do {
+                try FileSystem.writeAll(fd, bytes)
+            } catch {
+                // Whatever of the record reached the file goes: back to the size before it.
+                if let last = segments.last, ftruncate(fd, off_t(last.size)) != 0 {
+                    // Cannot cut it back: no further appends may follow the half record.
+                    close(fd)
+                    fd = -1
                 }
-                written += n
-                any = true
+                throw JournalError(path: segments.last?.path ?? directory, errno: error)
             }
         }
         unsynced = true
     }
 
     private func syncDirectory() throws(JournalError) {
-        let dfd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard dfd >= 0 else { throw JournalError(path: directory, errno: errno) }
-        defer { close(dfd) }
-        if fsync(dfd) != 0 { throw JournalError(path: directory, errno: errno) }
+        do {
+            try FileSystem.syncDirectory(directory)
+        } catch {
+            throw JournalError(path: directory, errno: error)
+        }
     }
 
     static func readAll(_ path: String) throws(JournalError) -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw JournalError(path: path, errno: errno) }
-        defer { close(fd) }
-        var info = stat()
-        fstat(fd, &info)
-        var out = [UInt8](repeating: 0, count: Int(info.st_size))
-        var filled = 0
-        while filled < out.count {
-            let n = out.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + filled, $0.count - filled) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw JournalError(path: path, errno: errno)
-            }
-            if n == 0 { break }
-            filled += n
+        do {
+            return try FileSystem.readAll(path, limit: Int.max)
+        } catch {
+            throw JournalError(path: path, problem: error.description)
         }
-        return Array(out[..<filled])
     }
 
     static func put(_ value: UInt32, into out: inout [UInt8]) {

@@ -23,8 +23,6 @@ public final class FragmentShipper {
     private var connection: PostgresConnection? = nil
     private var rows: FragmentRows
     private var backoff = Backoff()
-    /// Where progress and problems are reported (one line each).
-    private let log: (String) -> Void
 
     /// Fragments applied (new to the database) and batches committed since creation.
     public private(set) var appliedFragments = 0
@@ -35,8 +33,7 @@ public final class FragmentShipper {
     public private(set) var permanentFailures = 0
 
     public init(
-        conninfo: String, table: SessionTable, gapMillis: Int64, agentID: String,
-        backoff: Backoff = Backoff(), log: @escaping (String) -> Void
+        conninfo: String, table: SessionTable, gapMillis: Int64, agentID: String, backoff: Backoff = Backoff()
     ) {
         self.conninfo = conninfo
         self.table = table
@@ -44,11 +41,16 @@ public final class FragmentShipper {
         self.agentID = agentID
         self.rows = FragmentRows(agentID: agentID)
         self.backoff = backoff
-        self.log = log
     }
 
-    /// Connects (if not connected), prepares the schema and the session's staging tables.
-    public func connect() throws(PostgresError) -> PostgresConnection {
+    /// Connects (if not connected), prepares the schema and the session's staging tables: a wrong
+    /// password, table or gap fails here.
+    public func connect() throws(PostgresError) {
+        _ = try openConnection()
+    }
+
+    /// The connection, made (and the schema and staging tables prepared) if there is none.
+    func openConnection() throws(PostgresError) -> PostgresConnection {
         if let connection, connection.isUsable { return connection }
         connection = nil
         let fresh = try PostgresConnection(conninfo: conninfo)
@@ -73,7 +75,7 @@ public final class FragmentShipper {
         // Each id once: the ledger keeps the first of a batch's duplicates, and staging must not keep two.
         for fragment in fragments { rows.append(fragment, unlessShipped: true) }
         if rows.count == 0 { return 0 }
-        let connection = try connect()
+        let connection = try openConnection()
         do {
             // JIT compiling the merge costs more than it saves (the table's statistics lag behind it).
             // READ COMMITTED whatever the database's default: after waiting for a key's lock, the merge
@@ -95,12 +97,15 @@ public final class FragmentShipper {
         }
     }
 
-    /// Ships one batch, retrying transient failures forever with backoff and full jitter. A permanent
-    /// failure is reported and, unless `retryPermanent`, thrown; with it, retried slowly. Nothing is
-    /// dropped: the batch is only let go once committed.
+    /// Ships one batch, retrying transient failures forever with backoff and full jitter; a permanent
+    /// failure is thrown unless `retryPermanent`, then retried slowly. After each failed attempt
+    /// `afterFailure` is told what failed and how long to wait: it reports the failure, waits (it may
+    /// end the wait early) and returns whether to try again; when it says no, the error is thrown.
+    /// Nothing is dropped: the batch is only let go once committed.
     @discardableResult
     public func ship(
-        _ fragments: [Fragment], retryPermanent: Bool = false, stopRetrying: () -> Bool = { false }
+        _ fragments: [Fragment], retryPermanent: Bool = false,
+        afterFailure: (ShipFailure) -> Bool = FragmentShipper.waitAndRetry
     ) throws(PostgresError) -> Int {
         while true {
             do {
@@ -110,21 +115,22 @@ public final class FragmentShipper {
             } catch {
                 retries += 1
                 if error.kind == .permanent { permanentFailures += 1 }
-                if (error.kind == .permanent && !retryPermanent) || stopRetrying() { throw error }
+                if error.kind == .permanent && !retryPermanent { throw error }
                 let delay = backoff.nextDelay(after: error.kind, random: Double.random(in: 0..<1))
-                // `error:` and `warning:` set the message's priority in the journal.
-                log(
-                    "\(error.kind == .permanent ? "error" : "warning"): cannot ship \(fragments.count) fragments to \(table) (attempt \(backoff.failures)): \(error); retrying in \(String(format1: delay)) s"
-                )
-                FragmentShipper.sleep(seconds: delay)
+                let failure = ShipFailure(
+                    error: error, fragments: fragments.count, table: table, attempt: backoff.failures, delay: delay)
+                if !afterFailure(failure) { throw error }
             }
         }
     }
 
-    static func sleep(seconds: Double) {
-        var request = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - Double(Int(seconds))) * 1e9))
+    /// Waits the failure's delay and tries again: for a batch run, which nothing interrupts.
+    public static func waitAndRetry(_ failure: ShipFailure) -> Bool {
+        var request = timespec(
+            tv_sec: Int(failure.delay), tv_nsec: Int((failure.delay - Double(Int(failure.delay))) * 1e9))
         var remaining = timespec()
         while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }
+        return true
     }
 
     /// The statements after the COPY. Only the gap (an integer) and the validated table names are
@@ -192,5 +198,22 @@ extension String {
     init(format1 value: Double) {
         let tenths = Int((value * 10).rounded())
         self = "\(tenths / 10).\(tenths % 10)"
+    }
+}
+
+/// One failed attempt to ship a batch, as ``FragmentShipper/ship(_:retryPermanent:afterFailure:)``
+/// retries it.
+public struct ShipFailure: Sendable, CustomStringConvertible {
+    public let error: PostgresError
+    /// Fragments in the batch.
+    public let fragments: Int
+    public let table: SessionTable
+    /// Consecutive failed attempts, this one included.
+    public let attempt: Int
+    /// Seconds until the next attempt.
+    public let delay: Double
+
+    public var description: String {
+        "cannot ship \(fragments) fragments to \(table) (attempt \(attempt)): \(error); retrying in \(String(format1: delay)) s"
     }
 }

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import SystemIO
 
 extension Checkpoints {
     /// Whether the file at `path` (`identity` on disk), which starts as `entry`'s file did but is
@@ -58,12 +56,18 @@ extension InputFile {
             return Array(buffer[..<filled])
         }
         while filled < count {
-            let n = out.withUnsafeMutableBytes {
-                pread(descriptor, $0.baseAddress! + filled, count - filled, off_t(range.lowerBound) + off_t(filled))
+            let result = out.withUnsafeMutableBytes { raw in
+                Result { () throws(Errno) in
+                    try FileSystem.read(
+                        descriptor, into: UnsafeMutableRawBufferPointer(rebasing: raw[filled...]),
+                        at: range.lowerBound + UInt64(filled))
+                }
             }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw InputError(path: path, errno: errno)
+            let n: Int
+            do {
+                n = try result.get()
+            } catch {
+                throw InputError(path: path, errno: error)
             }
             if n == 0 { break }
             filled += n

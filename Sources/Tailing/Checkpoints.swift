@@ -196,37 +196,3 @@ public struct Checkpoints: Sendable, Equatable {
         return out
     }
 }
-
-extension FileSystem {
-    /// Replaces `path` with `bytes` so that a crash leaves the old or the new content, never a mix:
-    /// a temporary file beside it, `fsync`, `rename`, then `fsync` of the directory.
-    public static func writeAtomically(_ bytes: [UInt8], to path: String) throws(InputError) {
-        let temporary = path + ".tmp"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o640)
-        guard fd >= 0 else { throw InputError(path: temporary, errno: errno) }
-        var written = 0
-        while written < bytes.count {
-            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, $0.count - written) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                let code = errno
-                close(fd)
-                throw InputError(path: temporary, errno: code)
-            }
-            written += n
-        }
-        if fsync(fd) != 0 {
-            let code = errno
-            close(fd)
-            throw InputError(path: temporary, errno: code)
-        }
-        close(fd)
-        guard rename(temporary, path) == 0 else { throw InputError(path: path, errno: errno) }
-        let directory = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
-        let dfd = open(directory.isEmpty ? "/" : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if dfd >= 0 {
-            fsync(dfd)
-            close(dfd)
-        }
-    }
-}

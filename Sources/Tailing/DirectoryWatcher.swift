@@ -7,6 +7,8 @@ import Glibc
 /// out), waiting simply times out and polling goes on.
 public final class DirectoryWatcher {
     private let fd: Int32
+    /// The inotify descriptor: readable when something changed (see ``drain()``).
+    public var descriptor: Int32 { fd }
     private var watched: Set<String> = []
 
     /// Opens an inotify instance; `nil` when the kernel refuses (polling only then).
@@ -31,13 +33,10 @@ public final class DirectoryWatcher {
         }
     }
 
-    /// Waits until something changes in a watched directory, a signal arrives, or `timeoutMillis`
-    /// pass; drains the pending events. The corresponding C function is `poll`.
-    public func wait(timeoutMillis: Int32) {
-        var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        if poll(&descriptor, 1, timeoutMillis) > 0 {
-            var buffer = [UInt8](repeating: 0, count: 64 << 10)
-            while buffer.withUnsafeMutableBytes({ Glibc.read(fd, $0.baseAddress, $0.count) }) > 0 {}
+    /// Takes the pending events (what changed does not matter: the next pass looks at every file).
+    public func drain() {
+        withUnsafeTemporaryAllocation(byteCount: 16 << 10, alignment: 8) { buffer in
+            while Glibc.read(fd, buffer.baseAddress, buffer.count) > 0 {}
         }
     }
 }

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import SystemIO
 
 /// A log file that cannot be opened or read, with what to do about it.
 public struct InputError: Error, Sendable, CustomStringConvertible, Equatable {
@@ -10,19 +6,22 @@ public struct InputError: Error, Sendable, CustomStringConvertible, Equatable {
     public let path: String
     /// What failed.
     public let problem: String
+    /// The system call's error, when one failed.
+    public let errno: Errno?
 
-    /// Creates an error for `path` from an `errno` value.
-    public init(path: String, errno code: Int32) {
+    /// Creates an error for `path` from a failed system call.
+    public init(path: String, errno: Errno) {
         self.path = path
-        switch code {
-        case EACCES, EPERM:
+        self.errno = errno
+        switch errno {
+        case .permissionDenied, .notPermitted:
             problem = "permission denied. Run as a user that may read it (on Debian: a member of group adm)"
-        case ENOENT:
+        case .noSuchFile:
             problem = "no such file"
-        case EISDIR:
+        case .isDirectory:
             problem = "it is a directory"
         default:
-            problem = String(cString: strerror(code))
+            problem = errno.description
         }
     }
 
@@ -30,7 +29,11 @@ public struct InputError: Error, Sendable, CustomStringConvertible, Equatable {
     public init(path: String, problem: String) {
         self.path = path
         self.problem = problem
+        self.errno = nil
     }
+
+    /// Whether the file does not exist (rotated away, say).
+    public var isNotFound: Bool { errno == .noSuchFile }
 
     public var description: String { "Cannot read \(path): \(problem)." }
 }

@@ -1,3 +1,5 @@
+import SystemIO
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -30,7 +32,13 @@ public final class InputFile: ByteSource {
         if path == "-" {
             try self.init(descriptor: 0, path: path, owned: false)
         } else {
-            try self.init(descriptor: try FileSystem.openForReading(path), path: path, owned: true)
+            let fd: Int32
+            do {
+                fd = try FileSystem.openForReading(path)
+            } catch {
+                throw InputError(path: path, errno: error)
+            }
+            try self.init(descriptor: fd, path: path, owned: true)
         }
     }
 
@@ -43,8 +51,7 @@ public final class InputFile: ByteSource {
         // Sniff the magic bytes without seeking, so that pipes work too. (Should this throw, `deinit`
         // runs, as every stored property is set, and releases the buffer and descriptor.)
         while compressedEnd < 2 {
-            let n = try FileSystem.read(
-                fd, into: UnsafeMutableRawBufferPointer(rebasing: compressed[compressedEnd...]), path: path)
+            let n = try read(fd, into: UnsafeMutableRawBufferPointer(rebasing: compressed[compressedEnd...]))
             if n == 0 { break }
             compressedEnd += n
         }
@@ -130,6 +137,15 @@ public final class InputFile: ByteSource {
         return try readContent(into: buffer)
     }
 
+    /// Reads from the descriptor; see ``FileSystem/read(_:into:)``.
+    private func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) throws(InputError) -> Int {
+        do {
+            return try FileSystem.read(fd, into: buffer)
+        } catch {
+            throw InputError(path: path, errno: error)
+        }
+    }
+
     private func readContent(into buffer: UnsafeMutableRawBufferPointer) throws(InputError) -> Int {
         guard let decoder else {
             // Plain: hand out the sniffed bytes first, then read straight into the caller's buffer.
@@ -139,14 +155,14 @@ public final class InputFile: ByteSource {
                 compressedStart += n
                 return n
             }
-            return try FileSystem.read(fd, into: buffer, path: path)
+            return try read(fd, into: buffer)
         }
         while true {
             if !decoder.hasPendingInput {
                 if compressedStart >= compressedEnd {
                     if atEnd { break }
                     compressedStart = 0
-                    compressedEnd = try FileSystem.read(fd, into: compressed, path: path)
+                    compressedEnd = try read(fd, into: compressed)
                     if compressedEnd == 0 {
                         atEnd = true
                         break

@@ -15,16 +15,7 @@ struct CheckConfigCommand: ParsableCommand {
     var quiet = false
 
     func run() throws {
-        do {
-            let configuration = try Configuration.load(path: config)
-            if quiet { return }
-            var out = OutputStream()
-            try out.write("# \(config): valid\n" + configuration.resolvedDescription)
-            try out.flush()
-        } catch {
-            // Also what ExecStartPre= and ExecReload= show in the journal: at error priority there.
-            LogWriter.standardError().write("\(error)", priority: .error)
-            throw ExitCode(1)
-        }
+        let status = CheckConfig.run(config: config, quiet: quiet)
+        if status != 0 { throw ExitCode(status) }
     }
 }

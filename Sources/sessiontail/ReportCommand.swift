@@ -1,6 +1,5 @@
 import Agent
 import ArgumentParser
-import PostgresSink
 
 struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -13,10 +12,6 @@ struct ReportCommand: ParsableCommand {
             one-event sessions).
             """
     )
-
-    enum Format: String, ExpressibleByArgument, CaseIterable {
-        case text, csv, json
-    }
 
     @Option(help: "PostgreSQL conninfo string or URI (default: libpq's PG* environment).")
     var postgres: String = ""
@@ -31,27 +26,17 @@ struct ReportCommand: ParsableCommand {
     var hosts: String = ""
 
     @Option(help: "Output: text, csv or json.")
-    var format: Format = .text
+    var format: Report.Format = .text
 
     func run() throws {
-        let sessionTable: SessionTable
+        let status: Int32
         do {
-            sessionTable = try SessionTable(table)
+            status = try Report.run(postgres: postgres, table: table, hostLike: hostLike, hosts: hosts, format: format)
         } catch {
             throw ValidationError(error.description)
         }
-        let report: SessionReport
-        do {
-            let connection = try PostgresConnection(conninfo: postgres)
-            report = try SessionReport.run(
-                connection, table: sessionTable, hostPattern: hostLike,
-                hosts: hosts.split(separator: ",").map { String($0) })
-        } catch {
-            printError("sessiontail: \(error)")
-            throw ExitCode(2)
-        }
-        var out = OutputStream()
-        try out.write(ReportFormatter.render(report, as: format.rawValue))
-        try out.flush()
+        if status != 0 { throw ExitCode(status) }
     }
 }
+
+extension Report.Format: ExpressibleByArgument {}

@@ -21,32 +21,7 @@ struct StatusCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let configuration: Configuration
-        do {
-            configuration = try Configuration.load(path: config)
-        } catch {
-            printError("sessiontail: \(error)")
-            throw ExitCode(1)
-        }
-        let path = DaemonMonitor.statusPath(stateDirectory: configuration.stateDirectory)
-        let status: DaemonStatus
-        do {
-            status = try StatusFile.read(path)
-        } catch {
-            printError("sessiontail: \(error)")
-            throw ExitCode(error.missing ? 3 : 1)
-        }
-        let running = StatusFile.isRunning(status)
-        var out = OutputStream()
-        if json {
-            var text = String(decoding: try status.json(), as: UTF8.self)
-            // "running" is the reader's finding, not the writer's: put it first.
-            if text.hasPrefix("{\n") { text = "{\n  \"running\" : \(running),\n" + text.dropFirst(2) }
-            try out.write(text)
-        } else {
-            try out.write(status.rendered(running: running))
-        }
-        try out.flush()
-        if !running { throw ExitCode(3) }
+        let status = Status.run(config: config, json: json)
+        if status != 0 { throw ExitCode(status) }
     }
 }

@@ -1,4 +1,5 @@
 import Agent
+import ConfigFile
 import Foundation
 import Testing
 
@@ -6,6 +7,10 @@ import Testing
 struct ConfigurationTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
+
+    /// The configuration example of the product contract (SPEC §4).
+    static let specExample = try! String(
+        contentsOfFile: root.appendingPathComponent("Tests/Fixtures/spec-example.yaml").path, encoding: .utf8)
 
     func decode(_ text: String) throws(ConfigurationError) -> Configuration {
         try Configuration.decode(text, file: "test.yaml")
@@ -34,7 +39,7 @@ struct ConfigurationTests {
     }
 
     @Test func theContractExampleIsValid() throws {
-        let configuration = try decode(YAMLSubsetTests.specExample)
+        let configuration = try decode(Self.specExample)
         #expect(configuration.agentID == "web-01")
         #expect(configuration.sources[0].host == "www.example.com")
         #expect(configuration.conninfo == "host=db.internal dbname=analytics user=sessiontail")
@@ -96,7 +101,7 @@ struct ConfigurationTests {
             _ = try Configuration.load(path: "/nonexistent/sessiontail.yaml")
             Issue.record("loaded a missing file")
         } catch {
-            #expect(error.description == "/nonexistent/sessiontail.yaml: cannot read it: no such file")
+            #expect(error.description == "/nonexistent/sessiontail.yaml: cannot read it: no such file or directory")
         }
     }
 }

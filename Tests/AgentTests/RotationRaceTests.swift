@@ -49,7 +49,7 @@ struct RotationRaceTests {
             postgres:
               conninfo: "host=\(scratch.path)/no-server connect_timeout=1"
             """
-        return try Daemon(configuration: try Configuration.decode(text, file: "test.yaml"), log: { _ in })
+        return try Daemon(configuration: try Configuration.decode(text, file: "test.yaml"), log: { _, _ in })
     }
 
     /// Issue: a pass reads the copy `access.log.1` while logrotate is still copying, then the live file

@@ -154,10 +154,11 @@ struct InterruptedDrainTests {
         let config = try dir.writeConfig(log: log, host: "drain.example", table: table, postgres: ["batch_size: 2000"])
         let binary = try #require(RealLogsTests.sessiontailBinary())
         let first = try Child([binary, "run", "--drain", "--config", config], output: dir.path("first.log"))
-        // Interrupt once some batches are in.
+        // Interrupt once some batches are in (the daemon creates the table first).
         var shipped = 0
-        for _ in 0..<200 where shipped == 0 {
+        for _ in 0..<1_000 where shipped == 0 {
             Thread.sleep(forTimeInterval: 0.02)
+            guard try PostgresCLITests.psqlValue("SELECT to_regclass('\(table)') IS NOT NULL") == "t" else { continue }
             shipped = Int(try PostgresCLITests.psqlValue("SELECT count(*) FROM \(table)")) ?? 0
         }
         kill(first.pid, SIGTERM)

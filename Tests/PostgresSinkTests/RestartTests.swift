@@ -24,8 +24,7 @@ struct RestartTests {
             (0..<500).map { i in fragment(client: "10.\(b).\(i % 250).\(i / 250)", start: Int64(b) * 10 * gap, count: 2) }
         }
         let s = FragmentShipper(
-            conninfo: "", table: table, gapMillis: gap, agentID: "restart", backoff: Backoff(base: 0.05, cap: 0.5),
-            log: { _ in })
+            conninfo: "", table: table, gapMillis: gap, agentID: "restart", backoff: Backoff(base: 0.05, cap: 0.5))
         // The restart starts after a few batches; batches go on until it is over and a few more,
         // however fast or slow this machine is that day.
         let restarter = Thread { _ = try? shell("pg_ctlcluster \(version) \(name) restart -m fast") }

@@ -7,7 +7,7 @@ let minute: Int64 = 60_000
 let gap: Int64 = 5 * minute
 
 func shipper(_ table: SessionTable, agent: String = "test-agent", gap: Int64 = gap) -> FragmentShipper {
-    FragmentShipper(conninfo: "", table: table, gapMillis: gap, agentID: agent, log: { _ in })
+    FragmentShipper(conninfo: "", table: table, gapMillis: gap, agentID: agent)
 }
 
 @Suite("Shipping into a real PostgreSQL", .serialized)
@@ -124,8 +124,8 @@ struct ShippingTests {
     @Test func aWrongPasswordIsPermanentAndDoesNotShowThePassword() throws {
         let s = FragmentShipper(
             conninfo: "host=localhost dbname=postgres user=nobody_\(UUID().uuidString.prefix(6)) password=hunter2",
-            table: try Database.freshTable(), gapMillis: gap, agentID: "a", log: { _ in })
-        do {
+            table: try Database.freshTable(), gapMillis: gap, agentID: "a")
+        do throws(PostgresError) {
             try s.ship([fragment(start: 0)])
             Issue.record("shipping as an unknown role succeeded")
         } catch {

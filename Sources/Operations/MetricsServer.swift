@@ -1,4 +1,5 @@
 import Synchronization
+import SystemIO
 
 #if canImport(Glibc)
 import Glibc
@@ -147,15 +148,7 @@ public final class MetricsServer: @unchecked Sendable {
             request += buffer[..<n]
         }
         let response = MetricsServer.response(to: request, status: status.get())
-        var sent = 0
-        while sent < response.count {
-            let n = response.withUnsafeBytes {
-                send(connection, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL))
-            }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { return }
-            sent += n
-        }
+        try? FileSystem.writeAll(connection, response, socket: true)  // a scraper gone: nothing to do
     }
 
     static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {

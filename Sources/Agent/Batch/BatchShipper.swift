@@ -1,3 +1,4 @@
+import Operations
 import PostgresSink
 import Sessionizer
 
@@ -5,6 +6,7 @@ import Sessionizer
 /// fixed size, as they come.
 public final class BatchShipper {
     private let shipper: FragmentShipper
+    private let log: Log
     private let batchSize: Int
     private var batch: [Fragment] = []
     /// Sessions taken, and those new to the database (0 when the same batch was shipped before).
@@ -14,11 +16,12 @@ public final class BatchShipper {
     /// Connects at once, so that a wrong password, table or gap fails before any work.
     public init(
         conninfo: String, table: SessionTable, gapMillis: Int64, agentID: String, batchSize: Int,
-        log: @escaping (String) -> Void
+        log: @escaping Log
     ) throws(PostgresError) {
-        shipper = FragmentShipper(conninfo: conninfo, table: table, gapMillis: gapMillis, agentID: agentID, log: log)
+        shipper = FragmentShipper(conninfo: conninfo, table: table, gapMillis: gapMillis, agentID: agentID)
+        self.log = log
         self.batchSize = max(batchSize, 1)
-        _ = try shipper.connect()
+        try shipper.connect()
     }
 
     /// Takes one session; ships a transaction when the batch is full. Transient failures are retried
@@ -32,7 +35,10 @@ public final class BatchShipper {
     /// Ships what is left.
     public func flush() throws(PostgresError) {
         guard !batch.isEmpty else { return }
-        applied += try shipper.ship(batch)
+        applied += try shipper.ship(batch) { [log] failure in
+            log(.warning, failure.description)
+            return FragmentShipper.waitAndRetry(failure)
+        }
         batch.removeAll(keepingCapacity: true)
     }
 

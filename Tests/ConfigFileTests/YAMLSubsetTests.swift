@@ -1,6 +1,7 @@
+import Foundation
 import Testing
 
-@testable import Agent
+@testable import ConfigFile
 
 /// The configuration file's YAML subset: what it reads, what it refuses (with the line), and that no input crashes it.
 @Suite("YAMLSubset")
@@ -30,30 +31,10 @@ struct YAMLSubsetTests {
 
     // MARK: The SPEC §4 example
 
-    static let specExample = #"""
-        agent_id: web-01                     # default: host name
-        state_dir: /var/lib/sessiontail
-        sources:
-          - name: nginx
-            paths: ["/var/log/nginx/{host}.access.log"]   # globs; {host} matches like * and names the vhost
-            exclude: []
-            format: combined                 # or: log_format: '$host $remote_addr - ...' (nginx) / '%v %h ...' (Apache)
-            host: www.example.com            # for formats without a host and paths without {host}
-            client_ip: remote_addr           # or x_forwarded_for
-        session:
-          gap: 5m
-          lateness: 60s
-        postgres:
-          conninfo: "host=db.internal dbname=analytics user=sessiontail"   # empty: libpq PG* environment
-          table: sessions
-          batch_size: 10000
-          batch_age: 2s
-        limits:
-          memory: 64MiB
-          disk: 1GiB
-        metrics:
-          listen: 127.0.0.1:9464             # empty: off
-        """#
+    /// The configuration example of the product contract (SPEC §4), shared with the configuration tests.
+    static let specExample = try! String(
+        contentsOfFile: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/spec-example.yaml").path, encoding: .utf8)
 
     @Test func specExampleParsesToTheExpectedTree() throws {
         let root = try parse(Self.specExample)

@@ -1,4 +1,3 @@
-import PostgresSink
 import Tailing
 
 #if canImport(Glibc)
@@ -76,8 +75,4 @@ extension Daemon {
         guard n > 0 else { return nil }
         return String(decoding: buffer[..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
-
-    /// The connection to PostgreSQL in use, for its counters. A reload that changes the database
-    /// replaces it (its counts start again).
-    public var currentShipper: FragmentShipper { shipper }
 }

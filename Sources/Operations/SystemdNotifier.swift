@@ -1,3 +1,5 @@
+import SystemIO
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -87,7 +89,7 @@ public final class SystemdNotifier {
 
     /// `RELOADING=1` with the monotonic time, as systemd wants it before a reload.
     public func reloading() {
-        send("RELOADING=1\nMONOTONIC_USEC=\(SystemdNotifier.monotonicMicros())\nSTATUS=reloading the configuration")
+        send("RELOADING=1\nMONOTONIC_USEC=\(SystemClock.monotonicMicros())\nSTATUS=reloading the configuration")
     }
 
     /// `STOPPING=1`: shutting down.
@@ -99,16 +101,10 @@ public final class SystemdNotifier {
     /// `WATCHDOG=1` if the watchdog is on and half its interval has passed since the last one.
     public func watchdogIfDue() {
         guard let interval = watchdogMicros else { return }
-        let now = SystemdNotifier.monotonicMicros()
+        let now = SystemClock.monotonicMicros()
         if now &- lastWatchdog >= interval / 2 {
             if send("WATCHDOG=1") { lastWatchdog = now }
         }
-    }
-
-    static func monotonicMicros() -> UInt64 {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        return UInt64(now.tv_sec) * 1_000_000 + UInt64(now.tv_nsec) / 1_000
     }
 
     static func environment(_ name: String) -> String? {

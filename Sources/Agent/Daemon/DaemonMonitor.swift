@@ -1,5 +1,5 @@
 import AccessLog
-import Synchronization
+import Operations
 
 #if canImport(Glibc)
 import Glibc
@@ -14,11 +14,11 @@ import Glibc
 /// carries them over), so the metrics stay counters.
 ///
 /// ```swift
-/// let monitor = DaemonMonitor(config: path, stateDirectory: dir, agentID: id, log: .standardError())
+/// let monitor = DaemonMonitor(config: path, stateDirectory: dir, agentID: id, metricsListen: nil, writer: .standardError())
 /// let daemon = try Daemon(configuration: configuration, log: monitor.log)
 /// while running {
 ///     try daemon.pass(idleAt: now)
-///     try daemon.shipAndCheckpoint(force: false)
+///     try daemon.commitAndShip(force: false)
 ///     monitor.observe(daemon)
 ///     if let line = monitor.publish(daemon) { notifier?.status(line) }
 /// }
@@ -74,9 +74,6 @@ public final class DaemonMonitor {
     private var status: DaemonStatus
     private let statusPath: String
     private var sources: [String: SourceMemory] = [:]
-    private var shipper: ObjectIdentifier? = nil
-    private var shipperLast = (retries: 0, permanent: 0)
-    private var shipperCarried = (retries: 0, permanent: 0)
     private var shippedBefore = 0
     private var lastPublish: Int64 = 0
     private var lastWrite: Int64 = 0
@@ -101,13 +98,12 @@ public final class DaemonMonitor {
 
     /// Writes a message (see ``LogWriter``), remembering errors and warnings for the status. This is
     /// the daemon's `log` closure.
-    public func log(_ message: String) {
-        let priority = LogPriority(of: message)
-        if priority >= .warning {
-            if priority == .error { status.errors += 1 }
+    public func log(_ level: LogLevel, _ message: String) {
+        if level >= .warning {
+            if level == .error { status.errors += 1 }
             status.lastProblem = DaemonStatus.Problem(at: .now(), message: message)
         }
-        writer.write(message, priority: priority)
+        writer.write(message, level: level)
     }
 
     /// Takes in what the last pass and shipment did: counts, last event times, shipments, malformed
@@ -136,25 +132,12 @@ public final class DaemonMonitor {
             reportMalformed(view, &memory, now: now)
             sources[view.name] = memory
         }
-        observeShipper(daemon)
+        status.shipRetries = daemon.shipRetries
+        status.shipErrors = daemon.shipErrors
         if daemon.shippedFragments > shippedBefore {
             status.lastShipAt = Instant(millis: now)
             shippedBefore = daemon.shippedFragments
         }
-    }
-
-    /// Follows the shipper's failure counts; a reload may replace the shipper (counts start again).
-    private func observeShipper(_ daemon: Daemon) {
-        let current = daemon.currentShipper
-        let id = ObjectIdentifier(current)
-        if let shipper, shipper != id {
-            shipperCarried.retries += shipperLast.retries
-            shipperCarried.permanent += shipperLast.permanent
-        }
-        shipper = id
-        shipperLast = (current.retries, current.permanentFailures)
-        status.shipRetries = shipperCarried.retries + shipperLast.retries
-        status.shipErrors = shipperCarried.permanent + shipperLast.permanent
     }
 
     /// Logs a source's new malformed-line samples, at most ``malformedLinesPerWindow`` per window over
@@ -167,7 +150,7 @@ public final class DaemonMonitor {
         }
         let samples = view.statistics.samples
         while memory.samplesLogged < samples.count && malformedLoggedInWindow < DaemonMonitor.malformedLinesPerWindow {
-            log("warning: malformed line \(samples[memory.samplesLogged]) source=\(view.name)")
+            log(.warning, "malformed line \(samples[memory.samplesLogged]) source=\(view.name)")
             memory.samplesLogged += 1
             memory.malformedReported += 1
             malformedLoggedInWindow += 1
@@ -180,7 +163,8 @@ public final class DaemonMonitor {
             return n > 0 ? "\(reason)=\(n)" : nil
         }.joined(separator: " ")
         log(
-            "warning: source=\(view.name) malformed_lines=\(total - memory.malformedReported) not logged one by one (in all: \(reasons)); at most \(DaemonMonitor.malformedLinesPerWindow) are logged a minute, the rest counted in sessiontail_malformed_lines_total"
+            .warning,
+            "source=\(view.name) malformed_lines=\(total - memory.malformedReported) not logged one by one (in all: \(reasons)); at most \(DaemonMonitor.malformedLinesPerWindow) are logged a minute, the rest counted in sessiontail_malformed_lines_total"
         )
         memory.malformedReported = total
         memory.samplesLogged = samples.count
@@ -280,7 +264,7 @@ public final class DaemonMonitor {
             try StatusFile.write(value, to: statusPath)
             writeFailed = false
         } catch {
-            if !writeFailed { log("warning: cannot write \(statusPath): \(error); `sessiontail status` will be stale") }
+            if !writeFailed { log(.warning, "cannot write \(statusPath): \(error); `sessiontail status` will be stale") }
             writeFailed = true
         }
     }
@@ -292,44 +276,5 @@ public final class DaemonMonitor {
         if s.shipRetries > 0 { line += ", \(s.shipRetries) ship retries" }
         if s.lostBytes > 0 { line += ", \(Quantity.bytes(s.lostBytes)) lost" }
         return line
-    }
-}
-
-/// The newest status, shared between the daemon's thread (which sets it) and the metrics thread.
-public final class LatestStatus: Sendable {
-    private let value = Mutex<DaemonStatus?>(nil)
-
-    public init() {}
-
-    /// Replaces the status.
-    public func set(_ status: DaemonStatus) { value.withLock { $0 = status } }
-
-    /// The status last set; nil before the first.
-    public func get() -> DaemonStatus? { value.withLock { $0 } }
-}
-
-/// Numbers for people: `1.2k`, `3.4 MiB`.
-public enum Quantity {
-    /// A rate or count with at most one decimal and a k/M suffix.
-    public static func compact(_ value: Double) -> String {
-        func oneDecimal(_ v: Double) -> String {
-            let tenths = Int((v * 10).rounded())
-            return tenths % 10 == 0 ? "\(tenths / 10)" : "\(tenths / 10).\(tenths % 10)"
-        }
-        if value >= 999_950 { return oneDecimal(value / 1_000_000) + "M" }
-        if value >= 999.95 { return oneDecimal(value / 1_000) + "k" }
-        return oneDecimal(value)
-    }
-
-    /// Bytes in B, KiB, MiB or GiB.
-    public static func bytes(_ value: UInt64) -> String {
-        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
-        var v = Double(value)
-        var unit = 0
-        while v >= 1024 && unit < units.count - 1 {
-            v /= 1024
-            unit += 1
-        }
-        return unit == 0 ? "\(value) B" : compact(v) + " " + units[unit]
     }
 }

@@ -1,4 +1,4 @@
-import Tailing
+import SystemIO
 
 #if canImport(Glibc)
 import Glibc
@@ -17,23 +17,7 @@ public enum StatusFile {
     /// Writes `status` to `path` through a temporary file and `rename`, so that a reader sees the old
     /// or the new file, never a part. Not synced to disk: it describes the running process only.
     public static func write(_ status: DaemonStatus, to path: String) throws {
-        let bytes = try status.json()
-        let temporary = path + ".tmp"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o640)
-        guard fd >= 0 else { throw InputError(path: temporary, errno: errno) }
-        var written = 0
-        while written < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + written, $0.count - written) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                let code = errno
-                close(fd)
-                throw InputError(path: temporary, errno: code)
-            }
-            written += n
-        }
-        close(fd)
-        guard rename(temporary, path) == 0 else { throw InputError(path: path, errno: errno) }
+        try FileSystem.writeAtomically(try status.json(), to: path, durable: false)
     }
 
     /// Reads the status the daemon last wrote to `path`.
@@ -42,13 +26,13 @@ public enum StatusFile {
         do {
             bytes = try FileSystem.readAll(path, limit: 64 << 20)
         } catch {
-            if error.problem == "no such file" {
+            if error.isNotFound {
                 throw ReadError(
                     description:
                         "\(path) does not exist: sessiontail run has not run with this state directory (see `systemctl status sessiontail`)",
                     missing: true)
             }
-            throw ReadError(description: "Cannot read \(path): \(error.problem).")
+            throw ReadError(description: "Cannot read \(path): \(error).")
         }
         do {
             let status = try DaemonStatus.decode(json: bytes)

@@ -1,22 +1,23 @@
-import Agent
+import Operations
 
 /// What `sessiontail run` tells the outside while it runs: systemd (`sd_notify`: ready, watchdog,
-/// status line, reloading, stopping), the journal (through ``DaemonMonitor/log(_:)``),
+/// status line, reloading, stopping), the journal (through ``DaemonMonitor/log(_:_:)``),
 /// `state_dir/status.json` and the metrics endpoint. The run loop calls one method at each step; all
 /// on the daemon's thread, none per line.
-final class DaemonOperation {
+final class DaemonReporter {
     let monitor: DaemonMonitor
-    let notifier = SystemdNotifier.fromEnvironment()
+    let notifier: SystemdNotifier?
     private var metrics: MetricsServer? = nil
 
-    init(config: String, configuration: Configuration) {
+    init(config: String, configuration: Configuration, writer: LogWriter, notifier: SystemdNotifier?) {
         monitor = DaemonMonitor(
             config: config, stateDirectory: configuration.stateDirectory, agentID: configuration.agentID,
-            metricsListen: nil, writer: .standardError())
+            metricsListen: nil, writer: writer)
+        self.notifier = notifier
     }
 
     /// The daemon's `log` closure.
-    var log: (String) -> Void { { [monitor] in monitor.log($0) } }
+    var log: Log { { [monitor] in monitor.log($0, $1) } }
 
     /// The daemon is set up (state loaded, database reached): serve metrics, tell systemd.
     func started(_ daemon: Daemon) {
@@ -87,9 +88,9 @@ final class DaemonOperation {
         do {
             metrics = try MetricsServer(listen: listen, status: monitor.latest)
             monitor.setMetricsListen(listen)
-            monitor.log("serving metrics listen=\(listen) path=/metrics")
+            monitor.log(.info, "serving metrics listen=\(listen) path=/metrics")
         } catch {
-            monitor.log("error: \(error); metrics are off until the next reload")
+            monitor.log(.error, "\(error); metrics are off until the next reload")
         }
     }
 }

@@ -34,7 +34,7 @@ enum DaemonJournal {
     }
 
     /// The state recovered from the log.
-    struct State {
+    struct Recovered {
         var checkpoints = Checkpoints()
         /// Open sessions by source, then by key (host and client).
         var open: [String: [[UInt8]: [Fragment]]] = [:]
@@ -93,13 +93,13 @@ enum DaemonJournal {
 
     // MARK: - Recovery
 
-    static func recover(_ records: [WriteAheadLog.Record], path: String) throws -> State {
-        var state = State()
+    static func recover(_ records: [WriteAheadLog.Record], path: String) throws -> Recovered {
+        var state = Recovered()
         guard !records.isEmpty else { return state }
         // A snapshot being read (its parts still to come), and how many parts it still needs.
-        var candidate: State? = nil
+        var candidate: Recovered? = nil
         var partsDue = 0
-        func add(_ fragments: [Fragment], of name: String, to target: inout State) {
+        func add(_ fragments: [Fragment], of name: String, to target: inout Recovered) {
             var byKey = target.open[name] ?? [:]
             for f in fragments { byKey[key(f), default: []].append(f) }
             target.open[name] = byKey
@@ -112,7 +112,7 @@ enum DaemonJournal {
             }
             switch record.kind {
             case snapshot:
-                var next = State()
+                var next = Recovered()
                 next.shippedThrough = try reader.u64()
                 state.shippedThrough = max(state.shippedThrough, next.shippedThrough)
                 next.checkpoints = try Checkpoints.decode(try reader.field(), path: path)
@@ -179,7 +179,7 @@ enum DaemonJournal {
     }
 
     /// A whole snapshot replaces the state (the commits before it are in it); the outbox stays.
-    static func adopt(_ snapshot: State, into state: inout State) {
+    static func adopt(_ snapshot: Recovered, into state: inout Recovered) {
         state.checkpoints = snapshot.checkpoints
         state.open = snapshot.open
         state.shippedThrough = max(state.shippedThrough, snapshot.shippedThrough)

@@ -1,28 +1,25 @@
+import SystemIO
+
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// How urgent a message is: the syslog priorities the journal files messages under (`sd-daemon(3)`).
-public enum LogPriority: Int, Sendable, Comparable {
+///
+/// The daemon's messages carry their level from where they are made (``LogMessage``), rather than
+/// through a logging framework: three levels and one line format are all it needs, and the pure modules
+/// below it log nothing.
+public enum LogLevel: Int, Sendable, Comparable {
     case error = 3
     case warning = 4
     case notice = 5
     case info = 6
 
-    /// The priority a message asks for: messages start with `error:` or `warning:` when they are
-    /// one (the daemon's `log` closures keep to that); anything else is information.
-    public init(of message: String) {
-        if message.hasPrefix("error:") {
-            self = .error
-        } else if message.hasPrefix("warning:") {
-            self = .warning
-        } else {
-            self = .info
-        }
-    }
-
-    public static func < (a: LogPriority, b: LogPriority) -> Bool { a.rawValue > b.rawValue }
+    public static func < (a: LogLevel, b: LogLevel) -> Bool { a.rawValue > b.rawValue }
 }
+
+/// Where a component sends its messages: the daemon's monitor, or standard error in a batch run.
+public typealias Log = (LogLevel, String) -> Void
 
 /// Writes the daemon's messages to standard error, one line each.
 ///
@@ -57,31 +54,22 @@ public struct LogWriter: Sendable {
         return UInt64(info.st_dev) == device && UInt64(info.st_ino) == inode
     }
 
-    /// The bytes written for `message` at `priority` (one line per line of the message).
-    public func format(_ message: String, priority: LogPriority) -> String {
+    /// The bytes written for `message` at `level` (one line per line of the message). Outside the
+    /// journal, errors and warnings say so (`sessiontail: error: …`).
+    public func format(_ message: String, level: LogLevel) -> String {
         var out = ""
+        let prefix = journal ? "<\(level.rawValue)>" : "sessiontail: " + (level == .error ? "error: " : level == .warning ? "warning: " : "")
         for line in message.split(separator: "\n", omittingEmptySubsequences: false) {
-            out += journal ? "<\(priority.rawValue)>" : "sessiontail: "
+            out += prefix
             out += line
             out += "\n"
         }
         return out
     }
 
-    /// Writes `message` at the priority it asks for (see ``LogPriority/init(of:)``).
-    public func write(_ message: String) { write(message, priority: LogPriority(of: message)) }
-
-    /// Writes `message` at `priority`, in one `write` so that lines of two threads do not interleave.
-    public func write(_ message: String, priority: LogPriority) {
-        let bytes = Array(format(message, priority: priority).utf8)
-        var written = 0
-        while written < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.write(2, $0.baseAddress! + written, $0.count - written) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                return
-            }
-            written += n
-        }
+    /// Writes `message` at `level`, in one `write` so that lines of two threads do not interleave. A
+    /// failure to write to standard error is not reported anywhere: there is nowhere left to say it.
+    public func write(_ message: String, level: LogLevel) {
+        try? FileSystem.writeAll(2, Array(format(message, level: level).utf8))
     }
 }

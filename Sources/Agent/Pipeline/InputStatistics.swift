@@ -48,16 +48,33 @@ public struct InputStatistics: Sendable {
     }
 
     /// One line for a human: `10000 lines in 1 file: 9999 events, 1 malformed (unterminated_quote 1); 2345 sessions`.
-    public var summary: String { linesSummary + "; \(sessions) sessions" }
+    public var summary: String { linesSummary + "; " + InputStatistics.counted(sessions, "session") }
 
     /// The summary without the sessions: `10000 lines in 1 file: 9999 events, 1 malformed (…)`.
     public var linesSummary: String {
-        var text = "\(lines) lines in \(files) file\(files == 1 ? "" : "s"): \(events) events, \(malformed) malformed"
+        var text =
+            "\(Self.counted(lines, "line")) in \(Self.counted(files, "file")): \(Self.counted(events, "event")), \(malformed) malformed"
         let reasons = MalformedReason.allCases.compactMap { reason -> String? in
             let n = malformedByReason[Int(reason.rawValue)]
             return n > 0 ? "\(reason) \(n)" : nil
         }
         if !reasons.isEmpty { text += " (" + reasons.joined(separator: ", ") + ")" }
         return text
+    }
+
+    /// `1 line`, `2 lines`.
+    static func counted(_ n: some BinaryInteger, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
+}
+
+extension InputStatistics {
+    /// Adds another run's counts.
+    mutating func add(_ other: InputStatistics) {
+        files += other.files
+        lines += other.lines
+        events += other.events
+        for i in malformedByReason.indices { malformedByReason[i] += other.malformedByReason[i] }
+        samples += other.samples.prefix(max(0, InputStatistics.sampleLimit - samples.count))
+        fragments += other.fragments
+        sessions += other.sessions
     }
 }

@@ -1,4 +1,4 @@
-import Agent
+import Operations
 import Foundation
 import Testing
 
@@ -141,19 +141,18 @@ struct SystemdNotifierTests {
 
 @Suite("Log lines for the journal")
 struct LogWriterTests {
-    @Test func prioritiesComeFromTheMessage() {
-        #expect(LogPriority(of: "error: disk full") == .error)
-        #expect(LogPriority(of: "warning: cannot ship") == .warning)
-        #expect(LogPriority(of: "reloaded config=/etc/x") == .info)
-        #expect(LogPriority.error > LogPriority.warning && LogPriority.warning > LogPriority.info)
+    @Test func levelsAreOrderedByUrgency() {
+        #expect(LogLevel.error > LogLevel.warning && LogLevel.warning > LogLevel.info)
     }
 
     @Test func journalLinesCarryThePriorityAndNoName() {
         let journal = LogWriter(journal: true)
-        #expect(journal.format("error: gone", priority: .error) == "<3>error: gone\n")
-        #expect(journal.format("two\nlines", priority: .warning) == "<4>two\n<4>lines\n")
+        #expect(journal.format("gone", level: .error) == "<3>gone\n")
+        #expect(journal.format("two\nlines", level: .warning) == "<4>two\n<4>lines\n")
         let plain = LogWriter(journal: false)
-        #expect(plain.format("running", priority: .info) == "sessiontail: running\n")
+        #expect(plain.format("running", level: .info) == "sessiontail: running\n")
+        #expect(plain.format("disk full", level: .error) == "sessiontail: error: disk full\n")
+        #expect(plain.format("slow", level: .warning) == "sessiontail: warning: slow\n")
     }
 
     @Test func aStreamIsTheJournalOnlyWhenItsInodeMatches() throws {

@@ -7,7 +7,7 @@ import Glibc
 #endif
 
 /// Settings of a batch run (`sessiontail sessionize`).
-public struct BatchOptions: Sendable {
+public struct PipelineOptions: Sendable {
     /// The log format of every input.
     public var format: LogFormat
     /// Virtual host for lines whose format has none (or whose host field is `-`).
@@ -18,8 +18,8 @@ public struct BatchOptions: Sendable {
     public var sessionizer: SessionizerConfiguration
     /// Longer lines are skipped and counted as `too_long`.
     public var maxLineLength: Int
-    /// Keep emitted fragments for ``BatchSessionizer/takeFragments()`` (the daemon ships them as they
-    /// come) instead of sorting them for ``BatchSessionizer/finish(_:)``.
+    /// Keep emitted fragments for ``SourcePipeline/takeFragments()`` (the daemon ships them as they
+    /// come) instead of sorting them for ``SourcePipeline/finish(_:)``.
     public var streaming = false
 
     public init(
@@ -44,19 +44,19 @@ public struct OptionsError: Error, Sendable, CustomStringConvertible {
 /// Reads log files to their end and turns their events into sessions: the batch pipeline.
 ///
 /// ```swift
-/// var batch = try BatchSessionizer(options: BatchOptions(format: .preset(named: "combined"), host: "example.com"))
+/// var batch = try SourcePipeline(options: PipelineOptions(format: .preset(named: "combined"), host: "example.com"))
 /// try batch.read(path: "access.log")
 /// let sessions = batch.finish()
 /// ```
-public struct BatchSessionizer {
-    public let options: BatchOptions
+public struct SourcePipeline {
+    public let options: PipelineOptions
     public private(set) var statistics = InputStatistics()
     private let parser: LineParser
     private var store: WindowStore
     private let spool: FragmentSpool
     private let fixedHost: [UInt8]
 
-    public init(options: BatchOptions) throws(OptionsError) {
+    public init(options: PipelineOptions) throws(OptionsError) {
         if !options.format.plan.hasHost && (options.host ?? "").isEmpty {
             throw OptionsError(
                 "The log format has no virtual host field ($host, %v, %{Host}i): name the host with --host.")

@@ -1,4 +1,5 @@
 import AccessLog
+import SystemIO
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -184,7 +185,7 @@ public struct Instant: Codable, Sendable, Equatable, Comparable, CustomStringCon
     public init(millis: Int64) { self.millis = millis }
 
     /// Now, by the real-time clock.
-    public static func now() -> Instant { Instant(millis: wallClockMillis()) }
+    public static func now() -> Instant { Instant(millis: SystemClock.wallMillis()) }
 
     public var description: String { Timestamp.iso8601(millis: millis) }
 

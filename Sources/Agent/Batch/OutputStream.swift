@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import SystemIO
 
 /// A buffered writer to a file descriptor (standard output by default).
 public struct OutputStream: ~Copyable {
@@ -27,24 +23,18 @@ public struct OutputStream: ~Copyable {
         buffer.removeAll(keepingCapacity: true)
     }
 
-    /// Writes all of `bytes` to `fd`, retrying short writes and `EINTR`. The corresponding C function
-    /// is `write`.
+    /// Writes all of `bytes` to `fd`.
     static func writeAll(_ bytes: [UInt8], to fd: Int32) throws(OutputError) {
-        var written = 0
-        while written < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + written, $0.count - written) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw OutputError(code: errno)
-            }
-            written += n
+        do {
+            try FileSystem.writeAll(fd, bytes)
+        } catch {
+            throw OutputError(errno: error)
         }
     }
 }
 
 /// Output that could not be written.
 public struct OutputError: Error, CustomStringConvertible {
-    /// The `errno` value.
-    public let code: Int32
-    public var description: String { "Cannot write the output: \(String(cString: strerror(code)))." }
+    public let errno: Errno
+    public var description: String { "Cannot write the output: \(errno)." }
 }

@@ -1,0 +1,131 @@
+import AccessLog
+import ConfigFile
+import PostgresSink
+
+/// Turns the parsed file into a ``Configuration``: every key checked, every default filled in.
+struct ConfigurationDecoder {
+    let reader: ConfigReader
+
+    func fail(_ node: ConfigNode?, _ key: String?, _ message: String) -> ConfigurationError {
+        reader.fail(node, key, message)
+    }
+
+    func configuration(_ root: ConfigNode) throws(ConfigurationError) -> Configuration {
+        let top = try reader.mapping(
+            root, nil, allowed: ["agent_id", "state_dir", "sources", "session", "postgres", "limits", "metrics"])
+        let session = try reader.mapping(top["session"]?.value ?? .null(line: 0), "session", allowed: ["gap", "lateness"])
+        let gap = try reader.duration(session["gap"], "session.gap", default: 300_000)
+        guard gap > 0 else { throw fail(session["gap"]?.value, "session.gap", "the gap must be longer than 0") }
+        let lateness = try reader.duration(session["lateness"], "session.lateness", default: 60_000)
+
+        let postgres = try reader.mapping(
+            top["postgres"]?.value ?? .null(line: 0), "postgres",
+            allowed: ["conninfo", "table", "batch_size", "batch_age"])
+        let tableName = try reader.string(postgres["table"], "postgres.table", default: "sessions")
+        let table: SessionTable
+        do {
+            table = try SessionTable(tableName)
+        } catch {
+            throw fail(postgres["table"]?.value, "postgres.table", error.description)
+        }
+
+        let limits = try reader.mapping(top["limits"]?.value ?? .null(line: 0), "limits", allowed: ["memory", "disk"])
+        let metrics = try reader.mapping(top["metrics"]?.value ?? .null(line: 0), "metrics", allowed: ["listen"])
+        let listen = try reader.optionalString(metrics["listen"], "metrics.listen")
+        if let listen, !listen.isEmpty {
+            guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]),
+                (1...65535).contains(port), colon != listen.startIndex
+            else {
+                throw fail(metrics["listen"]?.value, "metrics.listen", "'\(listen)' is not an address:port such as 127.0.0.1:9464")
+            }
+        }
+
+        let agentID = try reader.string(top["agent_id"], "agent_id", default: AgentIdentity.defaultID)
+        guard !agentID.isEmpty else { throw fail(top["agent_id"]?.value, "agent_id", "must not be empty") }
+        let stateDirectory = try reader.string(top["state_dir"], "state_dir", default: "/var/lib/sessiontail")
+        guard stateDirectory.hasPrefix("/") else {
+            throw fail(top["state_dir"]?.value, "state_dir", "must be an absolute path")
+        }
+
+        guard let sourcesEntry = top["sources"] else {
+            throw fail(root, "sources", "no sources: list the access logs to read under 'sources:'")
+        }
+        guard case .sequence(let items, _) = sourcesEntry.value, !items.isEmpty else {
+            throw fail(sourcesEntry.value, "sources", "expected a list of sources (each with name, paths and format)")
+        }
+        var sources: [Configuration.Source] = []
+        for (i, item) in items.enumerated() {
+            let source = try self.source(item, "sources[\(i)]")
+            if sources.contains(where: { $0.name == source.name }) {
+                throw fail(item, "sources[\(i)].name", "'\(source.name)' names two sources; names must differ")
+            }
+            sources.append(source)
+        }
+
+        return Configuration(
+            agentID: agentID, stateDirectory: stateDirectory, sources: sources, gapMillis: gap,
+            latenessMillis: lateness, conninfo: try reader.string(postgres["conninfo"], "postgres.conninfo", default: ""),
+            table: table, batchSize: try reader.integer(postgres["batch_size"], "postgres.batch_size", default: 10_000),
+            batchAgeMillis: try reader.duration(postgres["batch_age"], "postgres.batch_age", default: 2_000),
+            memoryLimit: try reader.size(limits["memory"], "limits.memory", default: 64 << 20),
+            diskLimit: try reader.size(limits["disk"], "limits.disk", default: 1 << 30),
+            metricsListen: (listen?.isEmpty ?? true) ? nil : listen)
+    }
+
+    func source(_ node: ConfigNode, _ key: String) throws(ConfigurationError) -> Configuration.Source {
+        let fields = try reader.mapping(
+            node, key, allowed: ["name", "paths", "exclude", "format", "log_format", "host", "client_ip"])
+        guard let name = try reader.optionalString(fields["name"], "\(key).name"), !name.isEmpty else {
+            throw fail(node, "\(key).name", "every source needs a name")
+        }
+        let paths = try reader.strings(fields["paths"], "\(key).paths")
+        guard !paths.isEmpty else { throw fail(fields["paths"]?.value ?? node, "\(key).paths", "list at least one path") }
+        for path in paths {
+            guard path.hasPrefix("/") else {
+                throw fail(fields["paths"]?.value, "\(key).paths", "'\(path)' is not an absolute path")
+            }
+            if path.components(separatedBy: "{host}").count > 2 {
+                throw fail(fields["paths"]?.value, "\(key).paths", "'\(path)' has {host} more than once")
+            }
+        }
+        let exclude = try reader.strings(fields["exclude"], "\(key).exclude")
+
+        let presetName = try reader.optionalString(fields["format"], "\(key).format")
+        let formatString = try reader.optionalString(fields["log_format"], "\(key).log_format")
+        if presetName != nil && formatString != nil {
+            throw fail(fields["log_format"]?.value, "\(key).log_format", "give either format or log_format, not both")
+        }
+        let format: LogFormat
+        do {
+            if let formatString {
+                format = try LogFormat(string: formatString)
+            } else {
+                format = try LogFormat.preset(named: presetName ?? "combined")
+            }
+        } catch {
+            let at = formatString != nil ? "log_format" : "format"
+            throw fail(fields[at]?.value, "\(key).\(at)", error.message)
+        }
+
+        let clientText = try reader.string(fields["client_ip"], "\(key).client_ip", default: "remote_addr")
+        guard let clientIP = Configuration.Source.ClientIP(rawValue: clientText) else {
+            throw fail(fields["client_ip"]?.value, "\(key).client_ip", "'\(clientText)' is neither remote_addr nor x_forwarded_for")
+        }
+        if clientIP == .xForwardedFor && !format.plan.hasForwardedFor {
+            throw fail(
+                fields["client_ip"]?.value, "\(key).client_ip",
+                "x_forwarded_for needs $http_x_forwarded_for (or %{X-Forwarded-For}i) in the log format")
+        }
+        var host = try reader.optionalString(fields["host"], "\(key).host")
+        if host?.isEmpty == true { host = nil }
+        let capturesHost = paths.allSatisfy { $0.contains("{host}") }
+        if !format.plan.hasHost && !capturesHost && host == nil {
+            // Formats without a virtual host on a host whose paths do not name it: the machine's name.
+            host = AgentIdentity.defaultID
+        }
+        return Configuration.Source(
+            name: name, paths: paths, exclude: exclude, format: format,
+            formatName: formatString ?? presetName ?? "combined", host: host?.lowercased(), clientIP: clientIP)
+    }
+}
+

@@ -1,0 +1,52 @@
+import AccessLog
+import ConfigFile
+import PostgresSink
+
+extension Configuration {
+    /// The configuration with every default filled in, as YAML, for `check-config`. The password in the
+    /// conninfo is not shown.
+    public var resolvedDescription: String {
+        func quote(_ s: String) -> String {
+            "\"" + s.replacingAll("\\", with: "\\\\").replacingAll("\"", with: "\\\"") + "\""
+        }
+        func seconds(_ millis: Int64) -> String {
+            millis % 1_000 == 0 ? "\(millis / 1_000)s" : "\(millis)ms"
+        }
+        var out = "agent_id: \(quote(agentID))\nstate_dir: \(quote(stateDirectory))\nsources:\n"
+        for source in sources {
+            out += "  - name: \(quote(source.name))\n"
+            out += "    paths: [\(source.paths.map(quote).joined(separator: ", "))]\n"
+            out += "    exclude: [\(source.exclude.map(quote).joined(separator: ", "))]\n"
+            if LogFormat.presetNames.contains(source.formatName) {
+                out += "    format: \(source.formatName)\n"
+            } else {
+                out += "    log_format: \(quote(source.formatName))\n"
+            }
+            out += "    host: \(source.host.map(quote) ?? "~    # from the log lines or the path's {host}")\n"
+            out += "    client_ip: \(source.clientIP.rawValue)\n"
+        }
+        out += "session:\n  gap: \(seconds(gapMillis))\n  lateness: \(seconds(latenessMillis))\n"
+        out += "postgres:\n  conninfo: \(quote(Conninfo.redacted(conninfo)))\n  table: \(table.name)\n"
+        out += "  batch_size: \(batchSize)\n  batch_age: \(seconds(batchAgeMillis))\n"
+        out += "limits:\n  memory: \(Units.describe(bytes: memoryLimit))\n  disk: \(Units.describe(bytes: diskLimit))\n"
+        out += "metrics:\n  listen: \(quote(metricsListen ?? ""))\n"
+        return out
+    }
+}
+
+extension String {
+    func replacingAll(_ target: String, with replacement: String) -> String {
+        components(separatedBy: target).joined(separator: replacement)
+    }
+
+    func components(separatedBy separator: String) -> [Substring] {
+        var parts: [Substring] = []
+        var rest = self[...]
+        while let range = rest.firstRange(of: separator) {
+            parts.append(rest[..<range.lowerBound])
+            rest = rest[range.upperBound...]
+        }
+        parts.append(rest)
+        return parts
+    }
+}

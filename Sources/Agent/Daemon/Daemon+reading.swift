@@ -1,0 +1,231 @@
+import Sessionizer
+import Tailing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension Daemon {
+    /// Reads what is new in every source. With `idleAt`, sources that had nothing new have their event
+    /// time moved to that wall-clock time, closing the sessions then over.
+    public func pass(idleAt wallClock: Int64? = nil) throws {
+        passNumber += 1
+        for source in configuration.sources where !stop.stopRequested {
+            // Out of the dictionary while it is read, so that it is not copied (and not snapshotted
+            // half-way: see `compactJournal`).
+            var pipeline = pipelines.removeValue(forKey: source.name)!
+            defer { pipelines[source.name] = pipeline }
+            let linesBefore = pipeline.statistics.lines
+            for match in FileDiscovery.discover(patterns: source.paths, exclude: source.exclude) {
+                for path in match.rotated + [match.path] where !stop.stopRequested {
+                    do {
+                        try read(
+                            path, isLive: path == match.path, host: match.host ?? source.host, source: source,
+                            into: &pipeline)
+                    } catch let error as InputError where path != match.path {
+                        // A rotated file still being compressed reads as truncated gzip: next pass.
+                        log(.warning, "\(error) Trying again on the next pass.")
+                    }
+                }
+            }
+            try finishDeletedFiles(of: source, into: &pipeline)
+            if let wallClock, pipeline.statistics.lines == linesBefore {
+                pipeline.advanceTime(to: wallClock)
+            }
+            let emitted = pipeline.takeFragments()
+            if !emitted.isEmpty { pending[source.name, default: []] += emitted }
+        }
+        reportVanishedFiles()
+    }
+
+    private func read(
+        _ path: String, isLive: Bool, host: String?, source: Configuration.Source, into pipeline: inout SourcePipeline
+    ) throws {
+        // One descriptor for the fingerprint and the reading: logrotate may rename the path in between.
+        let file: InputFile
+        do {
+            file = try InputFile(path: path)
+        } catch {
+            if error.isNotFound { return }  // rotated away since discovery: next pass
+            throw error
+        }
+        try read(file, path: path, finish: !isLive && file.isGzip, host: host, source: source, into: &pipeline)
+    }
+
+    /// Reads `file` from its checkpoint; `finish`: to its very end (it will not grow), and marks it
+    /// complete. `held`: a file kept open and since deleted, which was read before: a checkpoint with
+    /// its head is its own (or its compressed copy's), whatever the inode.
+    private func read(
+        _ file: InputFile, path: String, finish: Bool, held isHeld: Bool = false, host: String?,
+        source: Configuration.Source, into pipeline: inout SourcePipeline
+    ) throws {
+        let head = try file.readHead()
+        // Per-host files of one source may start alike: the captured host is part of the file's name.
+        let key = host.map { source.name + "\u{0}" + $0 } ?? source.name
+        let identity = file.fileIdentity
+        let heldKey = HeldKey(key: key, identity: identity)
+        held[heldKey]?.lastSeen = passNumber
+        // Empty when we looked: nothing to read, and nothing to know it by. Reading on anyway would
+        // take lines written since, with no checkpoint to record them under: the next pass would read
+        // them again.
+        if head.isEmpty { return }
+        let isGzip = file.isGzip
+        let isRotation = { (entry: Checkpoints.Entry) in
+            isHeld || Checkpoints.isRotation(of: entry, path: path, identity: identity, isGzip: isGzip)
+        }
+        // Decided once for the whole read: the files may change before it records (see `record`).
+        let entry = checkpoints.entry(source: key, head: head, identity: identity, isRotation: isRotation)
+        if let entry { present.insert(EntryKey(entry)) }
+        if !isGzip && !finish && held[heldKey] == nil {
+            let fd = file.duplicateDescriptor()
+            if fd >= 0 {
+                held[heldKey] = HeldFile(
+                    descriptor: fd, path: path, host: host, source: source.name, lastSeen: passNumber)
+            }
+        }
+        held[heldKey]?.lastSeen = passNumber
+        if entry?.complete == true { return }
+        let start = entry?.offset ?? 0
+        // A plain file no longer than what was read has nothing new.
+        if !isGzip, let entry, file.sizeOnDisk <= entry.offset { return }
+        filesRead.insert(heldKey)
+        // The origin names the file by its content, not its name, so that the same events give the
+        // same fragment ids however the file was named when read.
+        let origin = Origin.source(source.name + "\u{0}") ^ Checkpoints.fingerprint(head)
+        var cursor = try pipeline.open(
+            file: file, path: path, from: start, host: host, origin: origin, finishPartialLine: finish)
+        var last = entry
+        while true {
+            let reached: UInt64
+            let atEnd: Bool
+            do {
+                (reached, atEnd) = try pipeline.read(&cursor, fragmentLimit: configuration.batchSize)
+            } catch {
+                // What was read before the error (a .gz still being written, say) is in the store:
+                // its checkpoint must say so, or the next pass would read it again.
+                if cursor.reached != start {
+                    checkpoints.record(
+                        source: key, head: head, offset: cursor.reached, path: path, identity: identity,
+                        size: isGzip ? 0 : file.sizeOnDisk, replacing: last)
+                    checkpointsChanged = true
+                }
+                throw error
+            }
+            afterReading?(path)
+            let complete = finish && atEnd
+            checkpoints.record(
+                source: key, head: head, offset: reached, path: path, complete: complete, identity: identity,
+                size: isGzip ? 0 : file.sizeOnDisk, replacing: last)
+            let recorded = checkpoints.entries.last!
+            // A commit only when something a restart needs changed (not for a partial line re-read).
+            if last == nil || last!.offset != reached || last!.complete != complete || last!.identity != identity
+                || last!.path != path || last!.fingerprint != recorded.fingerprint
+            {
+                checkpointsChanged = true
+            }
+            last = recorded
+            present.insert(EntryKey(recorded))
+            if atEnd || stop.stopRequested { break }
+            // A batch of sessions is over in the middle of a large file (catching up, say): commit and
+            // ship them now, so that memory stays bounded whatever the backlog.
+            let emitted = pipeline.takeFragments()
+            if !emitted.isEmpty { pending[source.name, default: []] += emitted }
+            pipelines[source.name] = pipeline
+            defer { pipeline = pipelines.removeValue(forKey: source.name)! }
+            try commitAndShip(force: false)
+        }
+    }
+
+    /// A plain file deleted while sessiontail had it open is still readable through the descriptor
+    /// kept: once it has been missing from its paths for two passes (a rename by logrotate is not a
+    /// deletion), what is left in it is read, and it is let go.
+    private func finishDeletedFiles(of source: Configuration.Source, into pipeline: inout SourcePipeline) throws {
+        for (key, file) in held where file.source == source.name && passNumber - file.lastSeen >= 2 {
+            var info = stat()
+            let deleted = fstat(file.descriptor, &info) != 0 || info.st_nlink == 0
+            // Moved out of sight but not deleted (`olddir`, say): read what is new, as for any log, and
+            // keep it until it is deleted.
+            let descriptor = deleted ? file.descriptor : dup(file.descriptor)
+            if deleted { held[key] = nil }
+            guard descriptor >= 0, lseek(descriptor, 0, SEEK_SET) == 0,
+                let input = try? InputFile(descriptor: descriptor, path: file.path, owned: true)
+            else {
+                if descriptor >= 0 { close(descriptor) }
+                continue
+            }
+            try read(
+                input, path: file.path + (deleted ? " (deleted)" : " (moved)"), finish: deleted, held: true,
+                host: file.host, source: source, into: &pipeline)
+        }
+    }
+
+    /// Checkpointed files that are not finished and are no longer anywhere under their source's paths
+    /// took their unread lines with them (logrotate deleted them before they were read, most likely
+    /// while sessiontail was stopped): said loudly, counted, and not said again.
+    private func reportVanishedFiles() {
+        defer { present = [] }
+        // A pass cut short (SIGTERM) did not look everywhere: nothing can be said missing.
+        if stop.stopRequested { return }
+        let names = Set(configuration.sources.map(\.name))
+        var stillMissing: [EntryKey: Int] = [:]
+        for entry in checkpoints.entries where !entry.complete && !entry.gone && !present.contains(EntryKey(entry)) {
+            let name = entry.source.split(separator: "\u{0}", maxSplits: 1).first.map(String.init) ?? entry.source
+            guard names.contains(name) else { continue }
+            let misses = (missing[EntryKey(entry)] ?? 0) + 1
+            // Logrotate renames a file out of sight for a moment: missing twice in a row is gone (once is
+            // enough for what vanished while sessiontail was stopped). A held file is finished instead.
+            if misses < (passNumber == 1 ? 1 : 2)
+                || held.contains(where: { $0.key.identity == entry.identity && $0.value.lastSeen < passNumber })
+            {
+                stillMissing[EntryKey(entry)] = misses
+                continue
+            }
+            checkpoints.markGone(entry)
+            checkpointsChanged = true
+            lostFiles += 1
+            let why =
+                "logrotate deleted it unread, most likely while sessiontail was stopped; keep more rotations"
+            if entry.size > entry.offset {
+                lostBytes += entry.size - entry.offset
+                log(
+                    .error,
+                    "\(entry.path) is gone before it was read to its end: at least \(entry.size - entry.offset) bytes lost (\(why))"
+                )
+            } else {
+                log(
+                    .error,
+                    "\(entry.path) is gone (read to byte \(entry.offset)); any lines written to it after that were lost (\(why))"
+                )
+            }
+        }
+        missing = stillMissing
+    }
+}
+
+/// A followed file: its source (and host) and its inode.
+struct HeldKey: Hashable {
+    var key: String
+    var identity: FileIdentity
+}
+
+/// A plain file kept open, so that one deleted before it was read to its end can be finished.
+struct HeldFile {
+    var descriptor: Int32
+    var path: String
+    var host: String?
+    var source: String
+    var lastSeen: Int
+}
+
+/// A checkpoint entry's file, whatever its offset.
+struct EntryKey: Hashable {
+    var source: String
+    var fingerprint: UInt64
+    var length: Int
+
+    init(_ entry: Checkpoints.Entry) {
+        source = entry.source
+        fingerprint = entry.fingerprint
+        length = entry.fingerprintLength
+    }
+}

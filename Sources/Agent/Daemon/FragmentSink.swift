@@ -1,0 +1,35 @@
+import PostgresSink
+import Sessionizer
+
+/// Where the daemon ships fragments: the sessions table in PostgreSQL (``FragmentShipper``), or an
+/// in-memory table in tests. Blocking; used from the daemon's thread only.
+public protocol FragmentSink: AnyObject {
+    /// The agent the fragments' ids derive from.
+    var agentID: String { get }
+    /// Failed attempts since creation, and those an operator must act on.
+    var retries: Int { get }
+    var permanentFailures: Int { get }
+    /// Reaches the store and checks that it takes this agent's fragments (schema, gap): a wrong
+    /// password, table or gap fails here.
+    func connect() throws(PostgresError)
+    /// Ships one batch, exactly once however often it is sent, retrying as
+    /// ``FragmentShipper/ship(_:retryPermanent:afterFailure:)`` does; returns how many fragments were new.
+    func ship(_ fragments: [Fragment], retryPermanent: Bool, afterFailure: (ShipFailure) -> Bool)
+        throws(PostgresError) -> Int
+}
+
+extension FragmentShipper: FragmentSink {}
+
+/// Makes the sink for `configuration` under `agentID` (the daemon's, or an earlier one whose
+/// committed fragments are still to ship).
+public typealias FragmentSinkFactory = (_ configuration: Configuration, _ agentID: String) -> any FragmentSink
+
+/// The sinks the daemon ships to.
+public enum FragmentSinks {
+    /// The configured PostgreSQL table.
+    public static func postgres(_ configuration: Configuration, _ agentID: String) -> any FragmentSink {
+        FragmentShipper(
+            conninfo: configuration.conninfo, table: configuration.table, gapMillis: configuration.gapMillis,
+            agentID: agentID)
+    }
+}

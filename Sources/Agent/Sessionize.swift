@@ -1,0 +1,150 @@
+import AccessLog
+import Operations
+import PostgresSink
+import Sessionizer
+import Tailing
+
+/// `sessiontail sessionize`: reads log files to their end and prints their sessions (CSV or JSON
+/// lines, sorted by host, ip and session_start) or ships them to PostgreSQL.
+///
+/// ```swift
+/// var request = Sessionize.Request(files: ["access.log"])
+/// request.host = "www.example.com"
+/// let status = try Sessionize.run(request)
+/// ```
+public enum Sessionize {
+    /// Where the sessions go.
+    public enum Output: String, Sendable, CaseIterable {
+        case csv, jsonl, postgres
+    }
+
+    /// How the client of a request is found.
+    public enum ClientIP: String, Sendable, CaseIterable {
+        case remoteAddr = "remote_addr"
+        case xForwardedFor = "x_forwarded_for"
+    }
+
+    /// The command line's options, as given.
+    public struct Request: Sendable {
+        public var files: [String]
+        public var format: String? = nil
+        public var logFormat: String? = nil
+        public var host: String? = nil
+        public var gap = "5m"
+        public var lateness = "60s"
+        public var clientIP = ClientIP.remoteAddr
+        public var output = Output.csv
+        public var postgres = ""
+        public var table = "sessions"
+        public var agentID = AgentIdentity.defaultID
+        public var batchSize = 10_000
+        public var maxLineLength = "64KiB"
+        public var memory = "64MiB"
+
+        public init(files: [String]) { self.files = files }
+    }
+
+    /// Checks the request, reads the files and writes or ships the sessions; returns the exit status:
+    /// 0, 1 when a file could not be read (what could be read is still sessionized) or the output
+    /// could not be written, 2 when shipping failed permanently. Malformed lines do not make it
+    /// non-zero. Options that cannot be used throw.
+    public static func run(_ request: Request) throws(UsageError) -> Int32 {
+        if request.format != nil && request.logFormat != nil {
+            throw UsageError("Give either --format or --log-format, not both.")
+        }
+        if request.files.isEmpty { throw UsageError("Name at least one log file, or '-' for standard input.") }
+        let logFormat: LogFormat
+        do {
+            if let string = request.logFormat {
+                logFormat = try LogFormat(string: string)
+            } else {
+                logFormat = try LogFormat.preset(named: request.format ?? "combined")
+            }
+        } catch {
+            throw UsageError(error.description)
+        }
+        let gapMillis = try Arguments.duration(request.gap, option: "--gap", example: "300s or 5m")
+        let latenessMillis = try Arguments.duration(
+            request.lateness, option: "--lateness", example: "60s", positive: false)
+        let lineCap = try Arguments.size(request.maxLineLength, option: "--max-line-length", example: "64KiB")
+        let memoryCap = try Arguments.size(request.memory, option: "--memory", example: "64MiB")
+        let options = PipelineOptions(
+            format: logFormat, host: request.host, useForwardedFor: request.clientIP == .xForwardedFor,
+            sessionizer: SessionizerConfiguration(
+                gapMillis: gapMillis, latenessMillis: latenessMillis, memoryLimit: memoryCap),
+            maxLineLength: lineCap)
+        var pipeline: SourcePipeline
+        do {
+            pipeline = try SourcePipeline(options: options)
+        } catch {
+            throw UsageError(error.description)
+        }
+        var sessionTable: SessionTable? = nil
+        if request.output == .postgres {
+            do {
+                sessionTable = try SessionTable(request.table)
+            } catch {
+                throw UsageError(error.description)
+            }
+            guard !request.agentID.isEmpty else { throw UsageError("--agent-id must not be empty.") }
+        }
+        // A file that cannot be read (or breaks off, as a truncated .gz) is reported; what was read of
+        // it and of the other files is still sessionized, and the exit status says something failed.
+        var failed = false
+        for path in RotationOrder.sorted(request.files) {
+            do {
+                try pipeline.read(path: path)
+            } catch {
+                printError("\(error)")
+                failed = true
+            }
+        }
+        let status: Int32
+        if let sessionTable {
+            status = ship(&pipeline, to: sessionTable, request: request, gapMillis: gapMillis)
+        } else {
+            status = write(&pipeline, as: request.output == .csv ? .csv : .jsonl)
+        }
+        return status != 0 ? status : failed ? 1 : 0
+    }
+
+    static func write(_ pipeline: inout SourcePipeline, as format: SessionWriter.Format) -> Int32 {
+        var writer = SessionWriter(format: format)
+        do {
+            try writer.writeHeader()
+            try pipeline.finish { try writer.write($0) }
+            try writer.flush()
+        } catch {
+            printError("\(error)")
+            return 1
+        }
+        report(pipeline.statistics)
+        return 0
+    }
+
+    static func ship(
+        _ pipeline: inout SourcePipeline, to table: SessionTable, request: Request, gapMillis: Int64
+    ) -> Int32 {
+        do {
+            let shipper = try BatchShipper(
+                conninfo: request.postgres, table: table, gapMillis: gapMillis, agentID: request.agentID,
+                batchSize: request.batchSize, log: { level, message in printError(message, level: level) })
+            try pipeline.finish { try shipper.add($0) }
+            try shipper.flush()
+            report(pipeline.statistics)
+            printError(
+                "shipped \(shipper.sessions) sessions to \(table) as \(request.agentID): \(shipper.applied) new, \(shipper.sessions - shipper.applied) already there; \(shipper.transactions) transactions, \(shipper.retries) retries"
+            )
+            return 0
+        } catch {
+            report(pipeline.statistics)
+            printError("\(error)")
+            return 2
+        }
+    }
+
+    static func report(_ statistics: InputStatistics) {
+        for sample in statistics.samples { printError("malformed line \(sample)") }
+        printError(statistics.summary)
+    }
+}
