@@ -114,7 +114,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AgentTests",
-            dependencies: ["Agent", "ConfigFile", "Operations", "Tailing", "Journal", "Sessionizer"]
+            dependencies: ["Agent", "ConfigFile", "Operations", "Tailing", "Journal", "Sessionizer", "PostgresSink"]
         ),
         .testTarget(
             name: "CLITests",

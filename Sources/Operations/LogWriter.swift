@@ -30,8 +30,13 @@ public typealias Log = (LogLevel, String) -> Void
 public struct LogWriter: Sendable {
     /// Whether lines are written for the journal.
     public let journal: Bool
+    /// Where lines go: standard error, or a file of a test's.
+    public let descriptor: Int32
 
-    public init(journal: Bool) { self.journal = journal }
+    public init(journal: Bool, descriptor: Int32 = 2) {
+        self.journal = journal
+        self.descriptor = descriptor
+    }
 
     /// The writer for this process's standard error.
     public static func standardError() -> LogWriter {
@@ -70,6 +75,6 @@ public struct LogWriter: Sendable {
     /// Writes `message` at `level`, in one `write` so that lines of two threads do not interleave. A
     /// failure to write to standard error is not reported anywhere: there is nowhere left to say it.
     public func write(_ message: String, level: LogLevel) {
-        try? FileSystem.writeAll(2, Array(format(message, level: level).utf8))
+        try? FileSystem.writeAll(descriptor, Array(format(message, level: level).utf8))
     }
 }

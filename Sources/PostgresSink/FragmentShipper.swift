@@ -213,6 +213,14 @@ public struct ShipFailure: Sendable, CustomStringConvertible {
     /// Seconds until the next attempt.
     public let delay: Double
 
+    public init(error: PostgresError, fragments: Int, table: SessionTable, attempt: Int, delay: Double) {
+        self.error = error
+        self.fragments = fragments
+        self.table = table
+        self.attempt = attempt
+        self.delay = delay
+    }
+
     public var description: String {
         "cannot ship \(fragments) fragments to \(table) (attempt \(attempt)): \(error); retrying in \(String(format1: delay)) s"
     }

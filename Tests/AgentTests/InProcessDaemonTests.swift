@@ -1,0 +1,187 @@
+import Foundation
+import Operations
+import Testing
+
+@testable import Agent
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The daemon's behaviour, driven in-process against an in-memory table, a clock and a stop token
+/// the test holds: milliseconds each, no PostgreSQL, no sleeps. (The real-process tests in CLITests
+/// check the same against PostgreSQL, logrotate and signals.)
+@Suite("Daemon in-process")
+struct InProcessDaemonTests {
+    @Test func reloadAddsAndRemovesSourcesAndRefusesABrokenFile() throws {
+        let h = try DaemonHarness()
+        try h.append("a.log", clients: 0, count: 10)
+        try h.append("b.log", clients: 100, count: 5)
+        try h.writeConfig(sources: [h.source("a", file: "a.log", host: "a.example")])
+        h.clock.millis = 1_760_101_260_000  // 13:01: the sessions of 13:00 stay open
+        let runner = try h.runner()
+        try runner.start()
+        try runner.turn()
+        let daemon = try #require(runner.daemon)
+        #expect(daemon.totals.lines == 10)
+        #expect(daemon.openSessions == 10)
+
+        // Added: b is read from the next turn on; a keeps its open sessions.
+        try h.writeConfig(sources: [h.source("a", file: "a.log", host: "a.example"), h.source("b", file: "b.log")])
+        h.stop.reloadRequested = true
+        try runner.turn()
+        #expect(daemon.configuration.sources.map(\.name) == ["a", "b"])
+        #expect(daemon.openSessions == 15)
+
+        // Broken: refused, the running configuration stays in force.
+        try "sources: [".write(toFile: h.path("sessiontail.yaml"), atomically: true, encoding: .utf8)
+        h.stop.reloadRequested = true
+        try runner.turn()
+        #expect(daemon.configuration.sources.map(\.name) == ["a", "b"])
+        #expect(h.runnerLog.contains("reload refused, the running configuration stays in force"), "\(h.runnerLog)")
+
+        // Removed: a's open sessions are over, and shipped.
+        try h.writeConfig(sources: [h.source("b", file: "b.log")])
+        h.stop.reloadRequested = true
+        try runner.turn()
+        #expect(daemon.configuration.sources.map(\.name) == ["b"])
+        #expect(daemon.openSessions == 5)
+        #expect(h.table.eventsByClient().keys.filter { $0.hasPrefix("a.example ") }.count == 10)
+        let status = try StatusFile.read(h.path("state/status.json"))
+        #expect(status.reloads == 2 && status.reloadsRefused == 1)
+    }
+
+    @Test func aFileThatVanishedUnreadIsCountedAsLost() throws {
+        let h = try DaemonHarness()
+        try h.append("access.log", clients: 0, count: 10)
+        try h.writeConfig(sources: [h.source("web", file: "access.log")])
+        do {
+            let first = try h.daemon()
+            try first.pass()
+            try first.commitAndShip(force: true)
+        }
+        // While stopped: the file grows, then logrotate deletes it before it was read on.
+        try h.append("access.log", clients: 10, count: 4)
+        unlink(h.path("access.log"))
+        let second = try h.daemon()
+        try second.pass()
+        #expect(second.lostFiles == 1)
+        #expect(h.logged("access.log is gone (read to byte", atLeast: .error), "\(h.messages)")
+        try second.pass()
+        #expect(second.lostFiles == 1, "said once")
+    }
+
+    @Test func closedSessionsWaitForTheBatchAge() throws {
+        let h = try DaemonHarness()
+        try h.append("access.log", clients: 0, count: 3)
+        try h.writeConfig(sources: [h.source("web", file: "access.log")], more: "postgres:\n  batch_age: 10s")
+        let daemon = try h.daemon()
+        try daemon.pass(idleAt: h.clock.now())
+        try daemon.pass(idleAt: h.clock.now())  // idle: the wall clock closes the three sessions
+        try daemon.commitAndShip(force: false)
+        #expect(daemon.outboxFragments == 3)
+        #expect(h.table.fragments.isEmpty)
+        h.clock.millis += 9_999
+        try daemon.commitAndShip(force: false)
+        #expect(h.table.fragments.isEmpty)
+        h.clock.millis += 1
+        try daemon.commitAndShip(force: false)
+        #expect(h.table.fragments.count == 3 && daemon.outboxFragments == 0)
+    }
+
+    @Test func theOutboxOfAFailedShipmentIsShippedAfterARestart() throws {
+        let h = try DaemonHarness()
+        try h.append("access.log", clients: 0, count: 20)
+        try h.writeConfig(sources: [h.source("web", file: "access.log")])
+        do {
+            let daemon = try h.daemon()
+            try daemon.pass(idleAt: h.clock.now())
+            try daemon.pass(idleAt: h.clock.now())
+            h.down = true
+            // The retries are cut short by a stop: the error comes out, the outbox stays committed.
+            var waits = 0
+            daemon.whileWaiting = {
+                waits += 1
+                if waits == 3 { h.stop.stopRequested = true }
+            }
+            #expect(throws: (any Error).self) { try daemon.commitAndShip(force: true) }
+            #expect(daemon.outboxFragments == 20)
+            #expect(daemon.shipRetries >= 1)
+            #expect(h.logged("cannot ship 20 fragments", atLeast: .warning))
+        }
+        h.down = false
+        h.stop.stopRequested = false
+        let restarted = try h.daemon()
+        #expect(restarted.outboxFragments == 20)
+        try restarted.commitAndShip(force: false)  // an outbox recovered at start goes at once
+        #expect(restarted.outboxFragments == 0)
+        #expect(h.table.eventsByClient().count == 20 && h.table.eventsByClient().values.allSatisfy { $0 == 1 })
+        // The lines are not read again: their offsets were committed with the outbox.
+        try restarted.pass(idleAt: h.clock.now())
+        #expect(restarted.totals.lines == 0)
+    }
+
+    @Test func shippingThatRecoversSaysSoOnce() throws {
+        let h = try DaemonHarness()
+        try h.append("access.log", clients: 0, count: 5)
+        try h.writeConfig(sources: [h.source("web", file: "access.log")])
+        let daemon = try h.daemon()
+        try daemon.pass(idleAt: h.clock.now())
+        try daemon.pass(idleAt: h.clock.now())
+        h.down = true
+        var waits = 0
+        daemon.whileWaiting = {
+            waits += 1
+            h.clock.millis += 1_000
+            if waits == 4 { h.down = false }
+        }
+        try daemon.commitAndShip(force: true)
+        #expect(h.table.fragments.count == 5)
+        #expect(h.messages.filter { $0.1.contains("works again after") }.count == 1, "\(h.messages)")
+    }
+
+    @Test func overTheDiskCapWhatWaitsIsShippedAndTheLogCompacted() throws {
+        let h = try DaemonHarness()
+        try h.writeConfig(
+            sources: [h.source("web", file: "access.log")],
+            more: "postgres:\n  batch_age: 1h\n  batch_size: 100000\nlimits:\n  disk: 1MiB")
+        let daemon = try h.daemon()
+        var peak = 0
+        for round in 0..<40 {
+            try h.append("access.log", clients: round * 500, count: 500, minute: round)
+            try daemon.pass(idleAt: nil)
+            try daemon.commitAndShip(force: false)
+            peak = max(peak, daemon.journalBytes)
+        }
+        // Without the cap, an hour's batch age would keep everything waiting.
+        #expect(!h.table.fragments.isEmpty)
+        #expect(daemon.journalBytes <= 2 << 20, "the write-ahead log was not compacted: \(daemon.journalBytes) bytes")
+        #expect(peak <= 3 << 20)
+    }
+
+    @Test func aStopDuringADrainKeepsTheOpenSessionsAndTheNextDrainFinishes() throws {
+        let h = try DaemonHarness()
+        try h.append("access.log", clients: 0, count: 5_000)
+        try h.writeConfig(sources: [h.source("web", file: "access.log")], more: "postgres:\n  batch_size: 500")
+        let first = try h.runner(drain: true)
+        var pieces = 0
+        // A stop once a few pieces of the file are in.
+        try first.start()
+        first.daemon!.afterReading = { _ in
+            pieces += 1
+            if pieces == 3 { h.stop.stopRequested = true }
+        }
+        #expect(try first.drain() == .stoppedEarly)
+        #expect(h.runnerLog.contains("the drain was interrupted"))
+        let partial = h.table.eventsByClient().count
+        #expect(partial < 5_000)
+        h.stop.stopRequested = false
+        let second = try h.runner(drain: true)
+        #expect(second.run() == .done)
+        let events = h.table.eventsByClient()
+        #expect(events.count == 5_000 && events.values.allSatisfy { $0 == 1 })
+        // `sessiontail status` shows what the drain left.
+        let status = try StatusFile.read(h.path("state/status.json"))
+        #expect(status.openSessions == 0 && status.state == .stopped)
+    }
+}
