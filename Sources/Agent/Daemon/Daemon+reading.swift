@@ -111,7 +111,7 @@ extension Daemon {
                 }
                 throw error
             }
-            afterReading?(path)
+            try afterReading?(path)
             let complete = finish && atEnd
             checkpoints.record(
                 source: key, head: head, offset: reached, path: path, complete: complete, identity: identity,

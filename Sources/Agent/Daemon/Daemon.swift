@@ -45,8 +45,8 @@ public final class Daemon {
     /// watchdog stay fresh during a database outage.
     public var whileWaiting: () -> Void = {}
     /// Tests only: called with a file's path after a piece of it was read and before its checkpoint is
-    /// recorded, where logrotate may act.
-    var afterReading: ((String) -> Void)? = nil
+    /// recorded, where logrotate may act; an error thrown there ends the pass as a crash would.
+    var afterReading: ((String) throws -> Void)? = nil
 
     var checkpoints: Checkpoints
     var pipelines: [String: SourcePipeline] = [:]
