@@ -1,11 +1,22 @@
 import SystemIO
 
 extension Checkpoints {
-    /// Whether the file at `path` (`identity` on disk), which starts as `entry`'s file did but is
-    /// another inode, is that file rotated by `compress`, `copy` or `copytruncate` (and so resumes at
-    /// the entry's offset) rather than another file that merely starts alike.
+    /// What a file that may be another's rotation has in common with that file's entry.
+    public enum Evidence: Sendable {
+        /// Its head matches the entry's whole fingerprint.
+        case head
+        /// It is shorter than the entry's fingerprint, and its first ``Checkpoints/prefixLength``
+        /// bytes match the entry's.
+        case prefix
+        /// It is shorter still: only its content can say.
+        case content
+    }
+
+    /// Whether the file at `path` (`identity` on disk, starting with `head`), which may be `entry`'s
+    /// file under another inode, is that file rotated by `compress`, `copy` or `copytruncate` (and so
+    /// resumes at the entry's offset) rather than another file that merely starts alike.
     ///
-    /// - A gzip file is a compressed rotation: compression always makes a new inode.
+    /// - A gzip file whose head matches is a compressed rotation: compression always makes a new inode.
     /// - If the entry's file is still at its path, unchanged at its head, both exist at once: the
     ///   candidate is a copy (`copytruncate` between its copy and its truncation), or the plain file
     ///   that the entry's `.gz` was made from (`gzip` keeps it until it is done), only if its content
@@ -13,15 +24,25 @@ extension Checkpoints {
     /// - If the entry's file was truncated (`copytruncate` done), this is the copy.
     /// - If it is gone, a head of a full fingerprint's length is trusted; a short one is not (a new file
     ///   may well start with the same few bytes): short files are tracked by inode.
+    /// - A candidate shorter than the entry's fingerprint (a copy only begun, or of a short file) is
+    ///   all in its head: it is the copy if the original still starts with it; if the original was
+    ///   truncated, only a matching prefix says so; if the original is gone, nothing does.
     ///
     /// It looks at the files as they are now: ask once per read, and record into the entry it chose
     /// (``record(source:head:offset:path:complete:identity:size:replacing:)``).
-    public static func isRotation(of entry: Entry, path: String, identity: FileIdentity, isGzip: Bool) -> Bool {
-        if isGzip { return true }
+    public static func isRotation(
+        of entry: Entry, path: String, identity: FileIdentity, isGzip: Bool, head: [UInt8],
+        evidence: Evidence = .head
+    ) -> Bool {
+        if isGzip && evidence == .head { return true }
         guard let original = try? InputFile(path: entry.path), original.fileIdentity == entry.identity,
             let originalHead = try? original.readHead()
         else {
-            return entry.fingerprintLength >= fingerprintSize
+            return evidence == .head && entry.fingerprintLength >= fingerprintSize
+        }
+        if evidence != .head {
+            if originalHead.starts(with: head) { return true }
+            return evidence == .prefix && !entry.matches(head: originalHead)  // truncated under us: the copy
         }
         guard entry.matches(head: originalHead) else { return true }  // truncated under us: the copy
         guard let candidate = try? InputFile(path: path), candidate.fileIdentity == identity else { return false }

@@ -30,6 +30,10 @@ public struct Checkpoints: Sendable, Equatable {
         /// Its size on disk when last read (plain files; 0 for gzip): what a file that vanishes
         /// before it was read on took with it is at least `size - offset`.
         public var size: UInt64
+        /// Hash of the first ``Checkpoints/prefixLength`` bytes (0: not known, for entries written
+        /// before it was kept), so that a file still shorter than the entry's fingerprint — the copy
+        /// that copytruncate has only begun — can find the entry of the file it is a copy of.
+        public var prefixFingerprint: UInt64 = 0
 
         public init(
             source: String, fingerprint: UInt64, fingerprintLength: Int, offset: UInt64, path: String,
@@ -50,10 +54,20 @@ public struct Checkpoints: Sendable, Equatable {
             fingerprintLength > 0 && head.count >= fingerprintLength
                 && Checkpoints.fingerprint(head.prefix(fingerprintLength)) == fingerprint
         }
+
+        /// Whether a file starting with `head`, shorter than this entry's fingerprint, starts as this
+        /// entry's file did as far as its first ``Checkpoints/prefixLength`` bytes go: a candidate to
+        /// be verified (see ``Checkpoints/isRotation(of:path:identity:isGzip:head:evidence:)``).
+        public func matches(prefixOf head: [UInt8]) -> Bool {
+            prefixFingerprint != 0 && head.count < fingerprintLength && head.count >= Checkpoints.prefixLength
+                && Checkpoints.fingerprint(head.prefix(Checkpoints.prefixLength)) == prefixFingerprint
+        }
     }
 
     /// Bytes of a file's head that identify it.
     public static let fingerprintSize = 1024
+    /// Bytes of the head that a shorter file is matched by, pending verification.
+    public static let prefixLength = 256
     static let header = "sessiontail-checkpoints 1"
 
     public private(set) var entries: [Entry] = []
@@ -71,19 +85,35 @@ public struct Checkpoints: Sendable, Equatable {
     ///
     /// An entry with the same head and inode is that file. One with the same head and another inode
     /// is the file's compressed or copied rotation when `isRotation` says so (see
-    /// ``isRotation(of:path:identity:isGzip:)``); otherwise this is another file that merely starts
-    /// alike, and has no entry yet.
+    /// ``isRotation(of:path:identity:isGzip:head:evidence:)``); otherwise this is another file that
+    /// merely starts alike, and has no entry yet. A file shorter than an entry's fingerprint (a copy
+    /// only begun, or of a short file) may be that entry's file's copy too: `isRotation` is told on
+    /// what ``Evidence``.
     public func entry(
         source: String, head: [UInt8], identity: FileIdentity,
-        isRotation: (Entry) -> Bool = { _ in true }
+        isRotation: (_ entry: Entry, _ evidence: Evidence) -> Bool = { _, _ in true }
     ) -> Entry? {
         var alike: Entry? = nil
-        for entry in entries.reversed() where entry.source == source && entry.matches(head: head) {
-            if entry.identity == identity { return entry }
-            if alike == nil { alike = entry }
+        var prefixed: Entry? = nil
+        for entry in entries.reversed() where entry.source == source {
+            if entry.matches(head: head) {
+                if entry.identity == identity { return entry }
+                if alike == nil { alike = entry }
+            } else if prefixed == nil && entry.identity != identity && entry.matches(prefixOf: head) {
+                prefixed = entry
+            }
         }
-        guard let alike, alike.identity == .unknown || isRotation(alike) else { return nil }
-        return alike
+        if let alike { return alike.identity == .unknown || isRotation(alike, .head) ? alike : nil }
+        if let prefixed, isRotation(prefixed, .prefix) { return prefixed }
+        guard head.count < Checkpoints.fingerprintSize else { return nil }
+        // Too short for any fingerprint to go by: the copy of a file that still starts with it.
+        for entry in entries.reversed()
+        where entry.source == source && entry.identity != identity && entry.identity != .unknown
+            && entry.fingerprintLength > head.count && !entry.complete && !entry.gone
+        {
+            if isRotation(entry, .content) { return entry }
+        }
+        return nil
     }
 
     /// Records that the file starting with `head`, `identity` on disk at `path`, has been read to
@@ -100,9 +130,10 @@ public struct Checkpoints: Sendable, Equatable {
     ) {
         guard !head.isEmpty else { return }  // an empty file has nothing to remember
         let length = min(head.count, Checkpoints.fingerprintSize)
-        let entry = Entry(
+        var entry = Entry(
             source: source, fingerprint: Checkpoints.fingerprint(head.prefix(length)), fingerprintLength: length,
             offset: offset, path: path, complete: complete, identity: identity, size: size)
+        entry.prefixFingerprint = Checkpoints.fingerprint(head.prefix(Checkpoints.prefixLength))
         if let previous, let i = entries.lastIndex(of: previous) {
             entries.remove(at: i)
         }
@@ -137,7 +168,8 @@ public struct Checkpoints: Sendable, Equatable {
         var checkpoints = Checkpoints()
         for (number, line) in lines.enumerated().dropFirst() {
             let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map { unescape($0) }
-            guard fields.count == 5 || fields.count == 6 || fields.count == 9, let fingerprint = UInt64(fields[1], radix: 16), let length = Int(fields[2]),
+            guard [5, 6, 9, 10].contains(fields.count), let fingerprint = UInt64(fields[1], radix: 16),
+                let length = Int(fields[2]),
                 let offset = UInt64(fields[3])
             else {
                 throw InputError(path: path, problem: "line \(number + 1) is damaged; move the file away to start afresh")
@@ -146,9 +178,12 @@ public struct Checkpoints: Sendable, Equatable {
                 Entry(
                     source: fields[0], fingerprint: fingerprint, fingerprintLength: length, offset: offset, path: fields[4],
                     complete: fields.count >= 6 && fields[5] == "complete",
-                    identity: fields.count == 9
+                    identity: fields.count >= 9
                         ? FileIdentity(device: UInt64(fields[6]) ?? 0, inode: UInt64(fields[7]) ?? 0) : .unknown,
-                    size: fields.count == 9 ? UInt64(fields[8]) ?? 0 : 0))
+                    size: fields.count >= 9 ? UInt64(fields[8]) ?? 0 : 0))
+            if fields.count == 10 {
+                checkpoints.entries[checkpoints.entries.count - 1].prefixFingerprint = UInt64(fields[9], radix: 16) ?? 0
+            }
             checkpoints.entries[checkpoints.entries.count - 1].gone = fields.count >= 6 && fields[5] == "gone"
         }
         return checkpoints
@@ -161,7 +196,7 @@ public struct Checkpoints: Sendable, Equatable {
             text += [
                 escape(e.source), String(e.fingerprint, radix: 16), String(e.fingerprintLength), String(e.offset),
                 escape(e.path), e.complete ? "complete" : e.gone ? "gone" : "open", String(e.identity.device), String(e.identity.inode),
-                String(e.size),
+                String(e.size), String(e.prefixFingerprint, radix: 16),
             ].joined(separator: "\t") + "\n"
         }
         return Array(text.utf8)

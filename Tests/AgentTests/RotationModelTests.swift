@@ -32,7 +32,12 @@ struct RotationModelTests {
             try model.run(steps: Self.steps)
             let problems = model.check()
             #expect(problems.isEmpty, "seed \(seed) (ROTATION_MODEL_SEED=\(seed) replays it): \(problems)\n\(model.trace.suffix(40).joined(separator: "\n"))")
-            if !problems.isEmpty { break }
+            if !problems.isEmpty {
+                try? model.trace.joined(separator: "\n").write(
+                    toFile: FileManager.default.temporaryDirectory.appendingPathComponent("rotation-model-\(seed).trace").path,
+                    atomically: true, encoding: .utf8)
+                break
+            }
         }
     }
 }
@@ -109,7 +114,7 @@ final class LogModel {
             LogModel.append(text, to: live)
             liveLines += numbers
         }
-        trace.append("write \(count)\(writesToOld ? " (old descriptor)" : "")")
+        trace.append("write \(count) (lines \(numbers.first!)…\(numbers.last!))\(writesToOld ? " to the old file" : "")")
     }
 
     /// .N → .N+1 for every rotated file, the oldest beyond the count deleted.
@@ -228,10 +233,14 @@ final class LogModel {
                 self.copytruncateStep(last: true)
             }
         }
+        let linesBefore = daemon.totals.lines
         do {
             try daemon.pass()
             try daemon.commitAndShip(force: chance(30))
-            trace.append("pass")
+            let entries = daemon.checkpoints.entries.map {
+                "\($0.path.split(separator: "/").last!)#\($0.identity.inode)@\($0.offset)\($0.complete ? "c" : "")~\(String($0.fingerprint, radix: 16).prefix(4))"
+            }
+            trace.append("pass: \(daemon.totals.lines - linesBefore) lines; \(entries.joined(separator: " "))")
         } catch is InjectedCrash {
             self.daemon = nil
             trace.append("crash in the middle of a read")

@@ -15,7 +15,8 @@ struct CheckpointTests {
         let head = try file.readHead()
         let identity = file.fileIdentity
         return checkpoints.entry(source: "s", head: head, identity: identity) {
-            Checkpoints.isRotation(of: $0, path: path, identity: identity, isGzip: file.isGzip)
+            Checkpoints.isRotation(
+                of: $0, path: path, identity: identity, isGzip: file.isGzip, head: head, evidence: $1)
         }
     }
 
@@ -82,6 +83,34 @@ struct CheckpointTests {
         try (Self.shared + tail.replacingOccurrences(of: "/x", with: "/y")).write(
             toFile: other, atomically: false, encoding: .utf8)
         #expect(try lookup(checkpoints, other) == nil)
+    }
+
+    /// copytruncate has only begun its copy: the copy is shorter than a fingerprint, the live file's
+    /// entry has a full one. The copy is the live file's (checked by content), not a new file.
+    @Test func aCopyShorterThanAFingerprintFindsTheFileItCopies() throws {
+        let dir = try ScratchDirectory()
+        let live = dir.path("access.log")
+        try Self.shared.write(toFile: live, atomically: false, encoding: .utf8)
+        var checkpoints = Checkpoints()
+        let offset = UInt64(Self.shared.utf8.count)
+        try record(&checkpoints, live, offset: offset)
+        #expect(checkpoints.entries[0].fingerprintLength == Checkpoints.fingerprintSize)
+        let copy = dir.path("access.log.1")
+        try String(Self.shared.prefix(600)).write(toFile: copy, atomically: false, encoding: .utf8)
+        #expect(try lookup(checkpoints, copy)?.offset == offset)
+        // So is a copy too short for a prefix to go by.
+        let begun = dir.path("access.log.2")
+        try String(Self.shared.prefix(100)).write(toFile: begun, atomically: false, encoding: .utf8)
+        #expect(try lookup(checkpoints, begun)?.offset == offset)
+        // Another short file that starts with the same few lines, then differs: a file of its own.
+        let other = dir.path("other.log")
+        try (String(Self.shared.prefix(400)) + "something else entirely\n").write(
+            toFile: other, atomically: false, encoding: .utf8)
+        #expect(try lookup(checkpoints, other) == nil)
+        // Truncated (the copy is done): the copy still resumes where the live file was read to.
+        try "10.9.9.9 - - [10/Oct/2025:14:00:00 +0000] \"GET / HTTP/1.1\" 200 1\n".write(
+            toFile: live, atomically: false, encoding: .utf8)
+        #expect(try lookup(checkpoints, copy)?.offset == offset)
     }
 
     @Test func aShortFileIsTrackedByInode() throws {

@@ -70,8 +70,11 @@ extension Daemon {
         // them again.
         if head.isEmpty { return }
         let isGzip = file.isGzip
-        let isRotation = { (entry: Checkpoints.Entry) in
-            isHeld || Checkpoints.isRotation(of: entry, path: path, identity: identity, isGzip: isGzip)
+        let isRotation = { (entry: Checkpoints.Entry, evidence: Checkpoints.Evidence) in
+            // A held file was read before under this head: a match is its own (or its copy's) entry.
+            (isHeld && evidence == .head)
+                || Checkpoints.isRotation(
+                    of: entry, path: path, identity: identity, isGzip: isGzip, head: head, evidence: evidence)
         }
         // Decided once for the whole read: the files may change before it records (see `record`).
         let entry = checkpoints.entry(source: key, head: head, identity: identity, isRotation: isRotation)
