@@ -89,8 +89,18 @@ extension Daemon {
         held[heldKey]?.lastSeen = passNumber
         if entry?.complete == true { return }
         let start = entry?.offset ?? 0
-        // A plain file no longer than what was read has nothing new.
-        if !isGzip, let entry, file.sizeOnDisk <= entry.offset { return }
+        // A plain file no longer than what was read has nothing new. One found to be another file's
+        // rotation takes that file's checkpoint all the same: the decision is taken now, while the
+        // evidence is there (the original not yet renamed or reused), and not again later.
+        if !isGzip, let entry, file.sizeOnDisk <= entry.offset {
+            if entry.identity != identity {
+                checkpoints.record(
+                    source: key, head: head, offset: entry.offset, path: path, identity: identity,
+                    size: file.sizeOnDisk, replacing: entry)
+                checkpointsChanged = true
+            }
+            return
+        }
         filesRead.insert(heldKey)
         // The origin names the file by its content, not its name, so that the same events give the
         // same fragment ids however the file was named when read.
