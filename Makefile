@@ -32,15 +32,22 @@ test: deps
 
 ## The Debian package, dist/sessiontail_<version>_<arch>.deb, built by dpkg-buildpackage from
 ## packaging/debian (its build dependencies installed first).
-.PHONY: deb package-test
+.PHONY: deb package-test systemd-test
 deb:
 	@scripts/install-deps.sh package
 	scripts/build-deb.sh
 
 ## Installs the package on this machine (root), runs the installed daemon as its unit does against a
 ## throwaway PostgreSQL (a cluster of its own: -t), and purges it again; see the script for every check.
+## Then the same .deb under a real systemd: make systemd-test.
 package-test: deb
 	pg_virtualenv -t scripts/package-test.sh
+	scripts/systemd-test.sh
+
+## The package in a Debian 12 guest booted by systemd-nspawn, systemd its PID 1, with PostgreSQL: the unit
+## started, reloaded, sandboxed, killed by its watchdog, failing for good; see the script for every check.
+systemd-test: deb
+	scripts/systemd-test.sh
 
 ## The torture tests at length: 100 SIGKILLs per rotation mode, PostgreSQL down for 2 minutes.
 torture: deps

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Installs the Debian packages sessiontail needs to build, test and run its demo and benchmarks.
 # With the argument `package`, also what building and testing the Debian package needs (make deb,
-# make test): debhelper, lintian, man-db, systemd (systemd-analyze, systemd-sysusers).
+# make test): debhelper, lintian, man-db, systemd (systemd-analyze, systemd-sysusers), and for
+# make systemd-test systemd-container (systemd-nspawn) and debootstrap with Debian's keyring.
 # Idempotent: installs only what is missing. Needs root (or sudo) when something is missing.
 set -euo pipefail
 
 packages=(pkg-config zlib1g-dev libpq-dev gzip python3 time postgresql postgresql-common logrotate)
 if [ "${1:-}" = package ]; then
-    packages+=(debhelper dpkg-dev lintian man-db procps systemd util-linux)
+    packages+=(debhelper dpkg-dev lintian man-db procps systemd util-linux
+        systemd-container debootstrap debian-archive-keyring)
 fi
 missing=()
 for p in "${packages[@]}"; do
