@@ -81,6 +81,23 @@ public final class InputFile: ByteSource {
         if ownsDescriptor { close(fd) }
     }
 
+    /// Goes back to the start of a plain file, to read it again (its head first); false if it now
+    /// starts as gzip does (it was empty, or being written, when it was first looked at): open it
+    /// again then. The corresponding C functions are `pread` and `lseek`.
+    func rewind() throws(InputError) -> Bool {
+        precondition(decoder == nil, "a gzip file is read once")
+        var magic: (UInt8, UInt8) = (0, 0)
+        let n = withUnsafeMutableBytes(of: &magic) { pread(fd, $0.baseAddress, 2, 0) }
+        if n == 2 && magic == (0x1F, 0x8B) { return false }
+        guard lseek(fd, 0, SEEK_SET) == 0 else { throw InputError(path: path, errno: .current) }
+        compressedStart = 0
+        compressedEnd = 0
+        replay = []
+        replayStart = 0
+        atEnd = false
+        return true
+    }
+
     /// Skips the first `count` bytes of content (decompressed for gzip): a seek for plain files,
     /// reading and discarding for gzip and pipes.
     public func skip(_ count: UInt64) throws(InputError) {

@@ -51,6 +51,18 @@ public struct LineReader<Source: ByteSource> {
         storage = Storage(capacity: max(bufferSize, maxLineLength + 2))
     }
 
+    /// Forgets the stream read so far (its partial line too), keeping the buffer, to read another
+    /// stream (or the same one again from another place) from the source.
+    public mutating func restart() {
+        offset = 0
+        lineNumber = 0
+        start = 0
+        end = 0
+        skipping = false
+        skippedBytes = 0
+        sourceDone = false
+    }
+
     /// Bytes read from the source that are not yet part of a returned line (a partial last line).
     public var pendingBytes: Int { end - start + Int(skippedBytes) }
 

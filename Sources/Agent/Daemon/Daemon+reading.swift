@@ -41,6 +41,20 @@ extension Daemon {
     private func read(
         _ path: String, isLive: Bool, host: String?, source: Configuration.Source, into pipeline: inout SourcePipeline
     ) throws {
+        // Per-host files of one source may start alike: the captured host is part of the file's name.
+        let key = host.map { source.name + "\u{0}" + $0 } ?? source.name
+        // A file followed already is read through the descriptor it is followed by: the path may name
+        // another file the next moment (logrotate), the descriptor never does.
+        if let identity = try FileTracker.identity(at: path),
+            let tracker = trackers[TrackerKey(key: key, identity: identity)]
+        {
+            if try tracker.rewind() {
+                tracker.path = path
+                try read(tracker.file, path: path, finish: false, key: key, host: host, source: source, into: &pipeline)
+                return
+            }
+            trackers[TrackerKey(key: key, identity: identity)] = nil  // gzip after all: opened again
+        }
         // One descriptor for the fingerprint and the reading: logrotate may rename the path in between.
         let file: InputFile
         do {
@@ -49,26 +63,29 @@ extension Daemon {
             if error.isNotFound { return }  // rotated away since discovery: next pass
             throw error
         }
-        try read(file, path: path, finish: !isLive && file.isGzip, host: host, source: source, into: &pipeline)
+        try read(file, path: path, finish: !isLive && file.isGzip, key: key, host: host, source: source, into: &pipeline)
     }
 
     /// Reads `file` from its checkpoint; `finish`: to its very end (it will not grow), and marks it
-    /// complete. `held`: a file kept open and since deleted, which was read before: a checkpoint with
-    /// its head is its own (or its compressed copy's), whatever the inode.
+    /// complete. `held`: a followed file since deleted or moved out of sight, which was read before: a
+    /// checkpoint with its head is its own (or its compressed copy's), whatever the inode.
     private func read(
-        _ file: InputFile, path: String, finish: Bool, held isHeld: Bool = false, host: String?,
+        _ file: InputFile, path: String, finish: Bool, held isHeld: Bool = false, key: String, host: String?,
         source: Configuration.Source, into pipeline: inout SourcePipeline
     ) throws {
         let head = try file.readHead()
-        // Per-host files of one source may start alike: the captured host is part of the file's name.
-        let key = host.map { source.name + "\u{0}" + $0 } ?? source.name
         let identity = file.fileIdentity
-        let heldKey = HeldKey(key: key, identity: identity)
-        held[heldKey]?.lastSeen = passNumber
+        let tracked = TrackerKey(key: key, identity: identity)
+        trackers[tracked]?.lastSeen = passNumber
         // Empty when we looked: nothing to read, and nothing to know it by. Reading on anyway would
         // take lines written since, with no checkpoint to record them under: the next pass would read
         // them again.
         if head.isEmpty { return }
+        // Followed from now on (plain files only: gzip files are read once, to their end).
+        if !file.isGzip && !finish && trackers[tracked] == nil {
+            trackers[tracked] = FileTracker(
+                file: file, key: key, source: source.name, host: host, path: path, pass: passNumber)
+        }
         let isGzip = file.isGzip
         let isRotation = { (entry: Checkpoints.Entry, evidence: Checkpoints.Evidence) in
             // A held file was read before under this head: a match is its own (or its copy's) entry.
@@ -79,14 +96,6 @@ extension Daemon {
         // Decided once for the whole read: the files may change before it records (see `record`).
         let entry = checkpoints.entry(source: key, head: head, identity: identity, isRotation: isRotation)
         if let entry { present.insert(EntryKey(entry)) }
-        if !isGzip && !finish && held[heldKey] == nil {
-            let fd = file.duplicateDescriptor()
-            if fd >= 0 {
-                held[heldKey] = HeldFile(
-                    descriptor: fd, path: path, host: host, source: source.name, lastSeen: passNumber)
-            }
-        }
-        held[heldKey]?.lastSeen = passNumber
         if entry?.complete == true { return }
         let start = entry?.offset ?? 0
         // A plain file no longer than what was read has nothing new. One found to be another file's
@@ -101,7 +110,7 @@ extension Daemon {
             }
             return
         }
-        filesRead.insert(heldKey)
+        filesRead.insert(tracked)
         // The origin names the file by its content, not its name, so that the same events give the
         // same fragment ids however the file was named when read.
         let origin = Origin.source(source.name + "\u{0}") ^ Checkpoints.fingerprint(head)
@@ -149,26 +158,19 @@ extension Daemon {
         }
     }
 
-    /// A plain file deleted while sessiontail had it open is still readable through the descriptor
-    /// kept: once it has been missing from its paths for two passes (a rename by logrotate is not a
-    /// deletion), what is left in it is read, and it is let go.
+    /// A followed file deleted is still readable through the descriptor it is followed by: once it
+    /// has been missing from its paths for two passes (a rename by logrotate is not a deletion), what
+    /// is left in it is read, and it is let go.
     private func finishDeletedFiles(of source: Configuration.Source, into pipeline: inout SourcePipeline) throws {
-        for (key, file) in held where file.source == source.name && passNumber - file.lastSeen >= 2 {
-            var info = stat()
-            let deleted = fstat(file.descriptor, &info) != 0 || info.st_nlink == 0
+        for (key, tracker) in trackers where tracker.source == source.name && passNumber - tracker.lastSeen >= 2 {
             // Moved out of sight but not deleted (`olddir`, say): read what is new, as for any log, and
             // keep it until it is deleted.
-            let descriptor = deleted ? file.descriptor : dup(file.descriptor)
-            if deleted { held[key] = nil }
-            guard descriptor >= 0, lseek(descriptor, 0, SEEK_SET) == 0,
-                let input = try? InputFile(descriptor: descriptor, path: file.path, owned: true)
-            else {
-                if descriptor >= 0 { close(descriptor) }
-                continue
-            }
+            let deleted = tracker.isDeleted
+            if deleted { trackers[key] = nil }
+            guard (try? tracker.rewind()) == true else { continue }
             try read(
-                input, path: file.path + (deleted ? " (deleted)" : " (moved)"), finish: deleted, held: true,
-                host: file.host, source: source, into: &pipeline)
+                tracker.file, path: tracker.path + (deleted ? " (deleted)" : " (moved)"), finish: deleted, held: true,
+                key: tracker.key, host: tracker.host, source: source, into: &pipeline)
         }
     }
 
@@ -188,7 +190,7 @@ extension Daemon {
             // Logrotate renames a file out of sight for a moment: missing twice in a row is gone (once is
             // enough for what vanished while sessiontail was stopped). A held file is finished instead.
             if misses < (passNumber == 1 ? 1 : 2)
-                || held.contains(where: { $0.key.identity == entry.identity && $0.value.lastSeen < passNumber })
+                || trackers.contains(where: { $0.key.identity == entry.identity && $0.value.lastSeen < passNumber })
             {
                 stillMissing[EntryKey(entry)] = misses
                 continue
@@ -216,18 +218,9 @@ extension Daemon {
 }
 
 /// A followed file: its source (and host) and its inode.
-struct HeldKey: Hashable {
+struct TrackerKey: Hashable {
     var key: String
     var identity: FileIdentity
-}
-
-/// A plain file kept open, so that one deleted before it was read to its end can be finished.
-struct HeldFile {
-    var descriptor: Int32
-    var path: String
-    var host: String?
-    var source: String
-    var lastSeen: Int
 }
 
 /// A checkpoint entry's file, whatever its offset.

@@ -45,18 +45,18 @@ extension Daemon {
     /// `/proc/self/fd`), sorted by source and path. Paths are unique within a source (a second file
     /// by one name, deleted, say, gets its inode added), as metrics labels must be.
     public var fileViews: [FileView] {
-        var latest: [HeldKey: Checkpoints.Entry] = [:]
+        var latest: [TrackerKey: Checkpoints.Entry] = [:]
         for entry in checkpoints.entries where !entry.gone {
-            latest[HeldKey(key: entry.source, identity: entry.identity)] = entry  // the last is the newest
+            latest[TrackerKey(key: entry.source, identity: entry.identity)] = entry  // the last is the newest
         }
         var views: [FileView] = []
         var inodes: [UInt64] = []
-        for (key, file) in held {
+        for (key, tracker) in trackers {
             let entry = latest[key]
-            var info = stat()
-            let size = fstat(file.descriptor, &info) == 0 ? UInt64(max(0, info.st_size)) : entry?.size ?? 0
-            let path = Daemon.currentPath(of: file.descriptor) ?? entry?.path ?? file.path
-            views.append(FileView(source: file.source, path: path, offset: entry?.offset ?? 0, size: size))
+            views.append(
+                FileView(
+                    source: tracker.source, path: tracker.currentPath ?? entry?.path ?? tracker.path,
+                    offset: entry?.offset ?? 0, size: tracker.size))
             inodes.append(key.identity.inode)
         }
         var named: [String: Int] = [:]
@@ -65,14 +65,5 @@ extension Daemon {
             views[i].path += " [inode \(inodes[i])]"
         }
         return views.sorted { ($0.source, $0.path) < ($1.source, $1.path) }
-    }
-
-    /// The name an open file has now, from `/proc/self/fd` (`… (deleted)` once it is gone); nil
-    /// where that cannot be read. The corresponding C function is `readlink`.
-    static func currentPath(of descriptor: Int32) -> String? {
-        var buffer = [CChar](repeating: 0, count: 4097)
-        let n = readlink("/proc/self/fd/\(descriptor)", &buffer, 4096)
-        guard n > 0 else { return nil }
-        return String(decoding: buffer[..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }

@@ -54,6 +54,8 @@ public final class Daemon {
     var sink: any FragmentSink
     var formerSinks: [String: any FragmentSink] = [:]
     let journal: WriteAheadLog
+    /// Reads every source's files, one at a time: one reader thread and one set of buffers.
+    let fileReader = FileReader()
     let durable: Bool
     var volatileSequence: UInt64 = 0
     /// Emitted by the passes since the last commit, by source.
@@ -77,14 +79,14 @@ public final class Daemon {
     public internal(set) var lostBytes: UInt64 = 0
     public internal(set) var lostFiles = 0
     var passNumber = 0
-    /// Plain files read, kept open so that one deleted before it was read to its end can be finished.
-    var held: [HeldKey: HeldFile] = [:]
+    /// Plain files read, followed (kept open) until deleted.
+    var trackers: [TrackerKey: FileTracker] = [:]
     /// Checkpoint entries whose files were found in this pass, and how many passes in a row the
     /// others have been missing.
     var present: Set<EntryKey> = []
     var missing: [EntryKey: Int] = [:]
     /// Distinct files read since start (a file read in many passes counts once).
-    var filesRead: Set<HeldKey> = []
+    var filesRead: Set<TrackerKey> = []
 
     /// Where the write-ahead log lives in the state directory.
     public static func journalPath(_ configuration: Configuration) -> String {
@@ -142,7 +144,7 @@ public final class Daemon {
             log(.warning, "PostgreSQL cannot be reached yet (\(error)); reading on, shipping when it is back")
         }
         for source in configuration.sources {
-            var pipeline = try Daemon.pipeline(source, configuration)
+            var pipeline = try self.pipeline(source, configuration)
             pipeline.restore(DaemonJournal.ordered(state.open[source.name] ?? [:]))
             _ = pipeline.takeChanges()
             pipelines[source.name] = pipeline
@@ -165,11 +167,7 @@ public final class Daemon {
         max(1 << 20, min(64 << 20, configuration.diskLimit / 4))
     }
 
-    deinit {
-        for file in held.values { close(file.descriptor) }
-    }
-
-    static func pipeline(_ source: Configuration.Source, _ configuration: Configuration) throws -> SourcePipeline {
+    func pipeline(_ source: Configuration.Source, _ configuration: Configuration) throws -> SourcePipeline {
         try SourcePipeline(
             options: PipelineOptions(
                 format: source.format, host: source.host ?? "-", useForwardedFor: source.clientIP == .xForwardedFor,
@@ -178,7 +176,8 @@ public final class Daemon {
                     // Three quarters of limits.memory for the window store; the rest is for the
                     // buffers around it (lines being read, commits and snapshots being written).
                     memoryLimit: configuration.memoryLimit / 4 * 3),
-                streaming: true))
+                streaming: true),
+            reader: fileReader)
     }
 
     /// Applies a new configuration (SIGHUP) without losing open sessions: sources added start, sources
@@ -197,7 +196,7 @@ public final class Daemon {
         }
         var newPipelines: [String: SourcePipeline] = [:]
         for source in new.sources {
-            var pipeline = try Daemon.pipeline(source, new)
+            var pipeline = try self.pipeline(source, new)
             if var old = pipelines[source.name] { pipeline.restore(old.flushFragments()) }
             newPipelines[source.name] = pipeline
         }
@@ -207,10 +206,7 @@ public final class Daemon {
         for (name, var old) in pipelines where newPipelines[name] == nil {
             pending[name, default: []] += old.flushFragments()
         }
-        for (key, file) in held where newPipelines[file.source] == nil {
-            close(file.descriptor)
-            held[key] = nil
-        }
+        for (key, tracker) in trackers where newPipelines[tracker.source] == nil { trackers[key] = nil }
         if database {
             replacedSinkRetries.retries += sink.retries
             replacedSinkRetries.permanent += sink.permanentFailures

@@ -52,11 +52,15 @@ public struct SourcePipeline {
     public let options: PipelineOptions
     public private(set) var statistics = InputStatistics()
     private let parser: LineParser
+    /// Reads files as lines; shared by the daemon's sources (they read one file at a time).
+    private let reader: FileReader
     private var store: WindowStore
     private let spool: FragmentSpool
     private let fixedHost: [UInt8]
 
-    public init(options: PipelineOptions) throws(OptionsError) {
+    /// A pipeline for `options`, reading with `reader` (a new one when nil; it must read lines as long
+    /// as `options.maxLineLength`).
+    public init(options: PipelineOptions, reader: FileReader? = nil) throws(OptionsError) {
         if !options.format.plan.hasHost && (options.host ?? "").isEmpty {
             throw OptionsError(
                 "The log format has no virtual host field ($host, %v, %{Host}i): name the host with --host.")
@@ -75,6 +79,7 @@ public struct SourcePipeline {
             memoryBudget: min(16 << 20, max(options.sessionizer.memoryLimit / 4, 64 << 10)),
             gapMillis: options.sessionizer.gapMillis)
         fixedHost = Array((options.host ?? "").utf8)
+        self.reader = reader ?? FileReader(maxLineLength: options.maxLineLength)
     }
 
     /// Reads one file (`-` for standard input; gzip recognised by content) to its end.
@@ -107,9 +112,10 @@ public struct SourcePipeline {
         return try read(&cursor, fragmentLimit: .max).reached
     }
 
-    /// A file being read, a piece at a time (``read(_:fragmentLimit:)``).
+    /// A file being read, a piece at a time (``read(_:fragmentLimit:)``). One at a time: opening
+    /// another file ends it.
     public struct Cursor {
-        var reader: LineReader<PrefetchingSource>
+        let reader: FileReader
         /// The offset just past the last line read.
         public var reached: UInt64 { start + reader.offset }
         let path: String
@@ -126,9 +132,9 @@ public struct SourcePipeline {
     ) throws -> Cursor {
         try file.skip(offset)
         statistics.files += 1
+        reader.begin(file)
         return Cursor(
-            reader: LineReader(source: PrefetchingSource(file), maxLineLength: options.maxLineLength), path: path,
-            start: offset, origin: source, host: host.map { Array($0.utf8) } ?? fixedHost,
+            reader: reader, path: path, start: offset, origin: source, host: host.map { Array($0.utf8) } ?? fixedHost,
             finishPartialLine: finishPartialLine)
     }
 
@@ -156,7 +162,7 @@ public struct SourcePipeline {
                 if streaming && (store.pendingFragments >= fragmentLimit || store.changedKeyCount >= changedLimit) {
                     return
                 }
-                let next: LineReader<PrefetchingSource>.Line?
+                let next: LineReader<ReadAhead>.Line?
                 do {
                     next = try cursor.reader.next(atEnd: finishPartialLine)
                 } catch let error as InputError {
@@ -201,6 +207,7 @@ public struct SourcePipeline {
                 }
             }
         }
+        if failure != nil || atEnd { reader.end() }
         if let failure { throw failure }
         return (offset + cursor.reader.offset, atEnd)
     }
