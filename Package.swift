@@ -58,7 +58,8 @@ let package = Package(
         .target(
             name: "Agent",
             dependencies: [
-                "AccessLog", "Sessionizer", "Journal", "Tailing", "PostgresSink", "ConfigFile", "Operations", "SystemIO",
+                "AccessLog", "Sessionizer", "Journal", "Tailing", "PostgresSink", "ConfigFile", "Operations",
+                "SystemIO",
             ]
         ),
         .executableTarget(

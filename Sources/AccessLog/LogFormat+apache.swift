@@ -10,7 +10,9 @@ extension LogFormat {
         case UInt8(ascii: "t"):
             switch argument {
             case nil:
-                return [.literal([UInt8(ascii: "[")]), .field(.timeCommonLog, name: name), .literal([UInt8(ascii: "]")])]
+                return [
+                    .literal([UInt8(ascii: "[")]), .field(.timeCommonLog, name: name), .literal([UInt8(ascii: "]")]),
+                ]
             case "msec": return field(.timeEpochMillis)
             default:
                 throw LogFormatError(

@@ -69,8 +69,9 @@ public struct LogFormat: Sendable {
     static func looksLikeNginx(_ bytes: [UInt8]) -> Bool {
         for i in 0..<bytes.count where bytes[i] == UInt8(ascii: "$") && i + 1 < bytes.count {
             let next = bytes[i + 1]
-            if next == UInt8(ascii: "{") || next == UInt8(ascii: "_") || (next | 0x20) >= UInt8(ascii: "a")
-                && (next | 0x20) <= UInt8(ascii: "z")
+            if next == UInt8(ascii: "{") || next == UInt8(ascii: "_")
+                || (next | 0x20) >= UInt8(ascii: "a")
+                    && (next | 0x20) <= UInt8(ascii: "z")
             {
                 return true
             }

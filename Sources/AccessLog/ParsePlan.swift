@@ -49,7 +49,8 @@ public struct ParsePlan: Sendable {
                 if case .field(_, let previousName)? = tokens.last {
                     throw LogFormatError(
                         format: format,
-                        message: "\(previousName) and \(name) are not separated by any text, so a line cannot be split between them"
+                        message:
+                            "\(previousName) and \(name) are not separated by any text, so a line cannot be split between them"
                     )
                 }
                 let key = kind.isTime ? LogField.timeCommonLog.rawValue : kind.rawValue

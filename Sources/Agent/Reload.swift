@@ -1,7 +1,7 @@
 import Operations
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `sessiontail reload` (what `systemctl reload sessiontail` runs): validates the file, sends the

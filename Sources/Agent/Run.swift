@@ -3,7 +3,7 @@ import SystemIO
 import Tailing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `sessiontail run`: the daemon's loop around ``Daemon``: signals, reloads, waiting for new lines,
@@ -162,7 +162,7 @@ public final class DaemonRunner {
         try daemon.pass(idleAt: clock())
         do {
             try daemon.commitAndShip(force: false, interruptOnReload: true)
-        } catch where stop.stopRequested || stop.reloadRequested {
+        } catch  where stop.stopRequested || stop.reloadRequested {
             // Retrying interrupted by a signal: what waits is committed, and is shipped later.
         }
         reporter.iterated(daemon)
@@ -210,7 +210,7 @@ public final class DaemonRunner {
         if !stop.stopRequested { try daemon.closeAll() }
         do {
             try daemon.commitAndShip(force: true)
-        } catch where stop.stopRequested {}
+        } catch  where stop.stopRequested {}
         // The drain ran where the daemon runs: `sessiontail status` shows what it left, not what a
         // daemon killed before it left.
         reporter.stopped(daemon)

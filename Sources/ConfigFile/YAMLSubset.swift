@@ -93,31 +93,38 @@ private func tokenize(_ text: String, file: String) throws(ConfigSyntaxError) ->
         let content = line[start...].firstIndex(where: { !Byte.isBlank($0) }) ?? line.endIndex
         if content == line.endIndex || line[content] == Byte.hash { continue }
         if content != start {
-            throw ConfigSyntaxError(file: file, line: number,
-                                    message: "tab character in indentation; indent with spaces only")
+            throw ConfigSyntaxError(
+                file: file, line: number,
+                message: "tab character in indentation; indent with spaces only")
         }
         let indent = start - line.startIndex
         let body = line[start...]
         if indent == 0, isMarker(body, Byte.dash) {
             if sawDocumentStart || !lines.isEmpty {
-                throw ConfigSyntaxError(file: file, line: number, message:
-                    "multiple documents are not supported: '---' may only start the file")
+                throw ConfigSyntaxError(
+                    file: file, line: number,
+                    message:
+                        "multiple documents are not supported: '---' may only start the file")
             }
             let rest = body.dropFirst(3).drop(while: Byte.isBlank)
             if let first = rest.first, first != Byte.hash {
-                throw ConfigSyntaxError(file: file, line: number,
-                                        message: "content after '---' is not supported; start it on the next line")
+                throw ConfigSyntaxError(
+                    file: file, line: number,
+                    message: "content after '---' is not supported; start it on the next line")
             }
             sawDocumentStart = true
             continue
         }
         if indent == 0, isMarker(body, Byte.dot) {
-            throw ConfigSyntaxError(file: file, line: number, message:
-                "document end marker '...' is not supported (only one document per file)")
+            throw ConfigSyntaxError(
+                file: file, line: number,
+                message:
+                    "document end marker '...' is not supported (only one document per file)")
         }
         if indent == 0, body.first == Byte.percent {
-            throw ConfigSyntaxError(file: file, line: number,
-                                    message: "directives ('%YAML', '%TAG') are not supported")
+            throw ConfigSyntaxError(
+                file: file, line: number,
+                message: "directives ('%YAML', '%TAG') are not supported")
         }
         lines.append(Line(number: number, indent: indent, text: body))
     }
@@ -168,8 +175,10 @@ private struct Parser {
         let root = try parseBlock()
         // Blocks stop at a shallower line; at the top level nothing is shallower than the first line.
         if position < lines.count {
-            throw fail(lines[position].number, "inconsistent indentation: \(lines[position].indent) spaces, "
-                + "less than the first line of the document (\(first.indent))")
+            throw fail(
+                lines[position].number,
+                "inconsistent indentation: \(lines[position].indent) spaces, "
+                    + "less than the first line of the document (\(first.indent))")
         }
         return root
     }
@@ -202,8 +211,10 @@ private struct Parser {
             let line = lines[position]
             if line.indent < indent { break }  // the end of this block; the caller goes on
             if line.indent > indent {
-                throw fail(line.number, "inconsistent indentation: \(line.indent) spaces, but the keys of the "
-                    + "mapping it belongs to are indented \(indent)")
+                throw fail(
+                    line.number,
+                    "inconsistent indentation: \(line.indent) spaces, but the keys of the "
+                        + "mapping it belongs to are indented \(indent)")
             }
             if isSequenceItem(line.text) {
                 throw fail(line.number, "a '- ' item cannot follow 'key: value' entries at the same indentation")
@@ -236,13 +247,17 @@ private struct Parser {
             let line = lines[position]
             if line.indent < indent { break }
             if line.indent > indent {
-                throw fail(line.number, "inconsistent indentation: \(line.indent) spaces, but the '- ' items of "
-                    + "the sequence it belongs to are indented \(indent)")
+                throw fail(
+                    line.number,
+                    "inconsistent indentation: \(line.indent) spaces, but the '- ' items of "
+                        + "the sequence it belongs to are indented \(indent)")
             }
             guard isSequenceItem(line.text) else {
                 if isCompactValue { break }  // the next key of the mapping this sequence is a value in
-                throw fail(line.number, "expected a '- ' item like the lines above; 'key: value' cannot follow "
-                    + "sequence items at the same indentation")
+                throw fail(
+                    line.number,
+                    "expected a '- ' item like the lines above; 'key: value' cannot follow "
+                        + "sequence items at the same indentation")
             }
             let afterDash = line.text.dropFirst().prefix(while: { $0 == Byte.space })
             let rest = line.text[afterDash.endIndex...]
@@ -298,8 +313,10 @@ private struct Parser {
     /// plain scalar; here it is far more likely a mis-indented key, so it is an error, not a silent join.
     func rejectContinuation(of valueLine: Int, ownerIndent: Int) throws(ConfigSyntaxError) {
         guard position < lines.count, lines[position].indent > ownerIndent else { return }
-        throw fail(lines[position].number, "unexpected indentation: the value on line \(valueLine) is already "
-            + "complete (multi-line values are not supported; quote the value and use \\n for line breaks)")
+        throw fail(
+            lines[position].number,
+            "unexpected indentation: the value on line \(valueLine) is already "
+                + "complete (multi-line values are not supported; quote the value and use \\n for line breaks)")
     }
 
     // MARK: Keys
@@ -350,8 +367,10 @@ private struct Parser {
             let value = text[text.startIndex..<plainEnd(text)]
             if let colon = value.indices.first(where: { value[$0] == Byte.colon && isBlankOrEnd(value, $0 + 1) }) {
                 let after = colon + 1 == value.endIndex ? "" : " "
-                throw fail(line, "unexpected ':\(after)' in a plain value (a mapping cannot start on the line of "
-                    + "its key); quote the value if it is a string")
+                throw fail(
+                    line,
+                    "unexpected ':\(after)' in a plain value (a mapping cannot start on the line of "
+                        + "its key); quote the value if it is a string")
             }
             return plainNode(value, line: line)
         }
@@ -383,11 +402,14 @@ private struct Parser {
                 {
                     let byte = text[end]
                     if byte == Byte.openBracket || byte == Byte.openBrace || byte == Byte.closeBrace {
-                        throw fail(line, "'\(Character(Unicode.Scalar(byte)))' inside a flow sequence: nested flow "
-                            + "collections are not supported; quote the item if it is a string")
+                        throw fail(
+                            line,
+                            "'\(Character(Unicode.Scalar(byte)))' inside a flow sequence: nested flow "
+                                + "collections are not supported; quote the item if it is a string")
                     }
-                    if byte == Byte.colon, isBlankOrEnd(text, end + 1) || text[end + 1] == Byte.comma
-                        || text[end + 1] == Byte.closeBracket
+                    if byte == Byte.colon,
+                        isBlankOrEnd(text, end + 1) || text[end + 1] == Byte.comma
+                            || text[end + 1] == Byte.closeBracket
                     {
                         throw fail(line, "'key: value' inside a flow sequence: flow mappings are not supported")
                     }
@@ -455,10 +477,13 @@ private struct Parser {
                 value.append(contentsOf: String(Character(scalar)).utf8)
                 index += digits
             default:
-                let shown = escape >= Byte.space && escape < Byte.delete
+                let shown =
+                    escape >= Byte.space && escape < Byte.delete
                     ? "'\\\(Character(Unicode.Scalar(escape)))'" : "after '\\'"
-                throw fail(line, "unknown escape \(shown) in a double-quoted string "
-                    + "(supported: \\\" \\\\ \\/ \\n \\t \\r \\0 \\uXXXX \\UXXXXXXXX)")
+                throw fail(
+                    line,
+                    "unknown escape \(shown) in a double-quoted string "
+                        + "(supported: \\\" \\\\ \\/ \\n \\t \\r \\0 \\uXXXX \\UXXXXXXXX)")
             }
         }
         throw fail(line, "unterminated double-quoted string (a quoted value must end on its line)")
@@ -499,8 +524,10 @@ private struct Parser {
     {
         let rest = skipBlanks(text, from: index)
         guard rest < text.endIndex, !isComment(text, at: rest) else { return }
-        throw fail(line, "unexpected text after \(what): '\(snippet(text[rest...]))' "
-            + "(quote the whole value if it is a string)")
+        throw fail(
+            line,
+            "unexpected text after \(what): '\(snippet(text[rest...]))' "
+                + "(quote the whole value if it is a string)")
     }
 
     enum PlainContext { case key, value, flowItem }
@@ -510,7 +537,8 @@ private struct Parser {
         guard let first = text.first else { return }
         let next = text.dropFirst().first
         // `-`, `?` and `:` are indicators only when a blank (or, in a flow sequence, `,` or `]`) follows.
-        let indicatorFollows = (next.map { Byte.isBlank($0) } ?? true)
+        let indicatorFollows =
+            (next.map { Byte.isBlank($0) } ?? true)
             || (context == .flowItem && (next == Byte.comma || next == Byte.closeBracket))
         let message: String
         switch first {
@@ -518,12 +546,14 @@ private struct Parser {
         case Byte.star: message = "aliases ('*') are not supported"
         case Byte.bang: message = "tags ('!') are not supported"
         case Byte.pipe, Byte.greater:
-            message = "block scalars ('|', '>') are not supported; write the value on one line, quoted, "
+            message =
+                "block scalars ('|', '>') are not supported; write the value on one line, quoted, "
                 + "with \\n for line breaks"
         case Byte.openBrace, Byte.closeBrace:
             message = "flow mappings ('{…}') are not supported; write the mapping as indented 'key: value' lines"
         case Byte.openBracket:
-            message = context == .key
+            message =
+                context == .key
                 ? "a flow sequence cannot be a key" : "nested flow sequences are not supported"
         case Byte.closeBracket, Byte.comma:
             message = "unexpected '\(Character(Unicode.Scalar(first)))'; quote the value if it is a string"
@@ -534,7 +564,8 @@ private struct Parser {
         case Byte.colon where indicatorFollows:
             message = "unexpected ':'; quote the value if it is a string"
         case Byte.dash where indicatorFollows:
-            message = context == .flowItem
+            message =
+                context == .flowItem
                 ? "a '- ' item inside a flow sequence is not supported"
                 : "a '- ' sequence cannot start on the line of its key; put each '- item' on a line of its own"
         default: return

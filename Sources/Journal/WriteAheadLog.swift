@@ -1,7 +1,7 @@
 import SystemIO
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// An append-only log of records in segment files, each record checked by CRC-32C, made durable by
@@ -103,7 +103,9 @@ public final class WriteAheadLog {
         WriteAheadLog.put(sequence, into: &header)
         header.append(kind)
         let crc = payload.withUnsafeBytes { body in
-            header.withUnsafeBytes { CRC32C.checksum(body, continuing: CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[8...]))) }
+            header.withUnsafeBytes {
+                CRC32C.checksum(body, continuing: CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[8...])))
+            }
         }
         header.withUnsafeMutableBytes { $0.storeBytes(of: crc.littleEndian, toByteOffset: 4, as: UInt32.self) }
         try write(header, payload)
@@ -176,7 +178,9 @@ public final class WriteAheadLog {
             if first >= WriteAheadLog.maximumSequence {
                 throw JournalError(
                     path: path,
-                    problem: "its name is not a sequence this log reaches, so it is no segment of it; move the state directory away to start afresh")
+                    problem:
+                        "its name is not a sequence this log reaches, so it is no segment of it; move the state directory away to start afresh"
+                )
             }
             let bytes = try WriteAheadLog.readAll(path)
             if bytes.count < WriteAheadLog.headerSize || !bytes.starts(with: WriteAheadLog.magic) {
@@ -188,23 +192,30 @@ public final class WriteAheadLog {
                     continue
                 }
                 throw JournalError(
-                    path: path, problem: "it is not a sessiontail write-ahead log segment; move the state directory away to start afresh")
+                    path: path,
+                    problem:
+                        "it is not a sessiontail write-ahead log segment; move the state directory away to start afresh"
+                )
             }
             let version = bytes[WriteAheadLog.magic.count]
             if version > WriteAheadLog.formatVersion {
                 throw JournalError(
                     path: path,
-                    problem: "it was written in format \(version) by a newer sessiontail (this one reads format \(WriteAheadLog.formatVersion)); upgrade sessiontail")
+                    problem:
+                        "it was written in format \(version) by a newer sessiontail (this one reads format \(WriteAheadLog.formatVersion)); upgrade sessiontail"
+                )
             }
             if let expected, first != expected {
-                dropFrom(index: index, found: found, offset: 0, reason: "records \(expected) to \(first - 1) are missing")
+                dropFrom(
+                    index: index, found: found, offset: 0, reason: "records \(expected) to \(first - 1) are missing")
                 return
             }
             var p = WriteAheadLog.headerSize
             var sequence = first
             while p < bytes.count {
                 guard let record = WriteAheadLog.record(in: bytes, at: p) else {
-                    let reason = bytes.count - p < WriteAheadLog.recordHeaderSize ? "a record cut short" : "a damaged record"
+                    let reason =
+                        bytes.count - p < WriteAheadLog.recordHeaderSize ? "a record cut short" : "a damaged record"
                     dropFrom(index: index, found: found, offset: p, reason: reason)
                     nextSequence = sequence
                     return
@@ -251,7 +262,8 @@ public final class WriteAheadLog {
         }
         directoryUnsynced = true
         damage.append(
-            "\(path) has \(reason) at byte \(offset): the \(dropped) bytes from there on were dropped (a write cut short by a crash, or damage on disk)")
+            "\(path) has \(reason) at byte \(offset): the \(dropped) bytes from there on were dropped (a write cut short by a crash, or damage on disk)"
+        )
     }
 
     static func record(in bytes: [UInt8], at p: Int) -> (record: Record, end: Int)? {
@@ -264,7 +276,8 @@ public final class WriteAheadLog {
         guard actual == crc else { return nil }
         var sequence: UInt64 = 0
         for i in 0..<8 { sequence |= UInt64(bytes[p + 8 + i]) << (8 * UInt64(i)) }
-        let record = Record(sequence: sequence, kind: bytes[p + 16], payload: Array(bytes[(p + recordHeaderSize)..<end]))
+        let record = Record(
+            sequence: sequence, kind: bytes[p + 16], payload: Array(bytes[(p + recordHeaderSize)..<end]))
         return (record, end)
     }
 

@@ -2,9 +2,9 @@ import AccessLog
 import SystemIO
 
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// What the running daemon is doing, as one value: written to `state_dir/status.json` for

@@ -1,7 +1,7 @@
 import SystemIO
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// How urgent a message is: the syslog priorities the journal files messages under (`sd-daemon(3)`).
@@ -63,7 +63,10 @@ public struct LogWriter: Sendable {
     /// journal, errors and warnings say so (`sessiontail: error: …`).
     public func format(_ message: String, level: LogLevel) -> String {
         var out = ""
-        let prefix = journal ? "<\(level.rawValue)>" : "sessiontail: " + (level == .error ? "error: " : level == .warning ? "warning: " : "")
+        let prefix =
+            journal
+            ? "<\(level.rawValue)>"
+            : "sessiontail: " + (level == .error ? "error: " : level == .warning ? "warning: " : "")
         for line in message.split(separator: "\n", omittingEmptySubsequences: false) {
             out += prefix
             out += line

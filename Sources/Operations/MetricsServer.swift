@@ -2,7 +2,7 @@ import Synchronization
 import SystemIO
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Serves the metrics over HTTP on `metrics.listen` (loopback by default), on a thread of its own:

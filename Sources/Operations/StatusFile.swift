@@ -1,7 +1,7 @@
 import SystemIO
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `state_dir/status.json`: the daemon's ``DaemonStatus``, rewritten at most once a second, read by
@@ -85,7 +85,8 @@ extension DaemonStatus {
         out += "open sessions:     \(openSessions)\n"
         out += "outbox:            \(outboxFragments) fragments waiting\n"
         if let walBytes {
-            out += "write-ahead log:   \(Quantity.bytes(UInt64(walBytes))) on disk, \(walSyncs ?? 0) syncs since start\n"
+            out +=
+                "write-ahead log:   \(Quantity.bytes(UInt64(walBytes))) on disk, \(walSyncs ?? 0) syncs since start\n"
         }
         out += "last ship:         \(ago(lastShipAt)); \(fragmentsShipped) fragments shipped, \(fragmentsApplied) new\n"
         out += "ship retries:      \(shipRetries) (\(shipErrors) needing an operator)\n"

@@ -1,7 +1,7 @@
 import SystemIO
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Tells systemd how the service is doing: the `sd_notify(3)` protocol, a datagram of `KEY=value`

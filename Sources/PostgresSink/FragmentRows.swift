@@ -2,7 +2,7 @@ import AccessLog
 import Sessionizer
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Fragments encoded as rows of `COPY … FROM STDIN` (text format), with their deterministic ids.

@@ -1,7 +1,7 @@
 import Sessionizer
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Ships fragments into the sessions table, merging them with the sessions already there.
@@ -138,7 +138,8 @@ public final class FragmentShipper {
     private var applyStatements: String {
         let gap = "(\(gapMillis) * interval '1 millisecond')"
         let t = table.quoted
-        let order = #"session_start, COALESCE(landing_path, '') COLLATE "C", COALESCE(referrer, '') COLLATE "C", COALESCE(user_agent, '') COLLATE "C""#
+        let order =
+            #"session_start, COALESCE(landing_path, '') COLLATE "C", COALESCE(referrer, '') COLLATE "C", COALESCE(user_agent, '') COLLATE "C""#
         return """
             WITH fresh AS (
                 INSERT INTO \(table.appliedQuoted) (fragment_id, agent_id)

@@ -1,7 +1,7 @@
 import CLibPQ
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One libpq connection: the only place the libpq C API is used.
@@ -27,11 +27,15 @@ public final class PostgresConnection {
             // Failures to authenticate or find the database need an operator; anything else (refused,
             // starting up, shutting down, unreachable) passes.
             let lowered = message.lowercased()
-            let permanent = ["authentication failed", "no pg_hba.conf entry", "does not exist", "permission denied",
-                "password is required", "invalid", "certificate"].contains { lowered.contains($0) }
+            let permanent = [
+                "authentication failed", "no pg_hba.conf entry", "does not exist", "permission denied",
+                "password is required", "invalid", "certificate",
+            ].contains { lowered.contains($0) }
             throw PostgresError(
                 kind: permanent ? .permanent : .transient, sqlState: nil,
-                message: "cannot connect to PostgreSQL (\(redactedConninfo.isEmpty ? "PG* environment" : redactedConninfo)): \(message)")
+                message:
+                    "cannot connect to PostgreSQL (\(redactedConninfo.isEmpty ? "PG* environment" : redactedConninfo)): \(message)"
+            )
         }
         _ = try execute("SET client_min_messages TO warning; SET client_encoding TO 'UTF8'")
     }
@@ -78,7 +82,8 @@ public final class PostgresConnection {
         while offset < data.count && !failed {
             let chunk = min(1 << 20, data.count - offset)
             let sent = data.withUnsafeBytes {
-                PQputCopyData(connection, $0.baseAddress!.advanced(by: offset).assumingMemoryBound(to: CChar.self), Int32(chunk))
+                PQputCopyData(
+                    connection, $0.baseAddress!.advanced(by: offset).assumingMemoryBound(to: CChar.self), Int32(chunk))
             }
             if sent != 1 { failed = true }
             offset += chunk
@@ -131,7 +136,9 @@ public final class PostgresConnection {
 
     private func connectionError(_ detail: String) -> PostgresError {
         let message = PostgresConnection.clean(PQerrorMessage(connection))
-        return PostgresError(kind: .transient, sqlState: nil, message: "lost the connection to PostgreSQL: \(message.isEmpty ? detail : message)")
+        return PostgresError(
+            kind: .transient, sqlState: nil,
+            message: "lost the connection to PostgreSQL: \(message.isEmpty ? detail : message)")
     }
 
     static func clean(_ text: UnsafePointer<CChar>?) -> String {

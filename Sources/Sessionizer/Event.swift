@@ -25,7 +25,8 @@ public struct Event {
     @inlinable
     public init(
         host: UnsafeRawBufferPointer, client: UnsafeRawBufferPointer, time: Int64, bytes: Int64, status: Int32,
-        path: UnsafeRawBufferPointer, referrer: UnsafeRawBufferPointer, userAgent: UnsafeRawBufferPointer, origin: UInt64 = 0
+        path: UnsafeRawBufferPointer, referrer: UnsafeRawBufferPointer, userAgent: UnsafeRawBufferPointer,
+        origin: UInt64 = 0
     ) {
         self.host = host
         self.client = client

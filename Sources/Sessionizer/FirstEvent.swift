@@ -1,14 +1,16 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Which of two requests logged in the same instant counts as a session's first: the one with the
 /// bytewise smaller (landing path, referrer, user agent). Logs have one-second resolution, so ties are
 /// common; deciding by content keeps the result a function of the events, not of their arrival order.
 enum FirstEvent {
-    typealias Attributes = (path: UnsafeRawBufferPointer, referrer: UnsafeRawBufferPointer, userAgent: UnsafeRawBufferPointer)
+    typealias Attributes = (
+        path: UnsafeRawBufferPointer, referrer: UnsafeRawBufferPointer, userAgent: UnsafeRawBufferPointer
+    )
 
     static func precedes(_ a: Attributes, _ b: Attributes) -> Bool {
         let path = compare(a.path, b.path)

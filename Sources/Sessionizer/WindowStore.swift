@@ -1,9 +1,9 @@
 import AccessLog
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The open sessions of every (client, host) key: Flink's merging session windows in event time, with
@@ -304,17 +304,17 @@ public struct WindowStore {
         let eventReferrerEnd = renderedPathLength + renderedReferrerLength
         return sessions[i].attributes.withUnsafeBytes { stored in
             rendered.withUnsafeBytes { event in
-            FirstEvent.precedes(
-                (
-                    UnsafeRawBufferPointer(rebasing: event[0..<eventPathEnd]),
-                    UnsafeRawBufferPointer(rebasing: event[eventPathEnd..<eventReferrerEnd]),
-                    UnsafeRawBufferPointer(rebasing: event[eventReferrerEnd...])
-                ),
-                (
-                    UnsafeRawBufferPointer(rebasing: stored[0..<pathEnd]),
-                    UnsafeRawBufferPointer(rebasing: stored[pathEnd..<referrerEnd]),
-                    UnsafeRawBufferPointer(rebasing: stored[referrerEnd...])
-                ))
+                FirstEvent.precedes(
+                    (
+                        UnsafeRawBufferPointer(rebasing: event[0..<eventPathEnd]),
+                        UnsafeRawBufferPointer(rebasing: event[eventPathEnd..<eventReferrerEnd]),
+                        UnsafeRawBufferPointer(rebasing: event[eventReferrerEnd...])
+                    ),
+                    (
+                        UnsafeRawBufferPointer(rebasing: stored[0..<pathEnd]),
+                        UnsafeRawBufferPointer(rebasing: stored[pathEnd..<referrerEnd]),
+                        UnsafeRawBufferPointer(rebasing: stored[referrerEnd...])
+                    ))
             }
         }
     }
@@ -421,12 +421,12 @@ public struct WindowStore {
         let pathEnd = Int(session.pathLength)
         let referrerEnd = pathEnd + Int(session.referrerLength)
         return withClient(key) { client in
-                Fragment(
-                    host: host, client: client, start: session.start, end: session.end, eventCount: session.count,
-                    bytes: session.bytes, errorCount: session.errors,
-                    landingPath: session.attributes[0..<pathEnd],
-                    referrer: session.attributes[pathEnd..<referrerEnd],
-                    userAgent: session.attributes[referrerEnd...], origin: session.firstOrigin, cause: cause)
+            Fragment(
+                host: host, client: client, start: session.start, end: session.end, eventCount: session.count,
+                bytes: session.bytes, errorCount: session.errors,
+                landingPath: session.attributes[0..<pathEnd],
+                referrer: session.attributes[pathEnd..<referrerEnd],
+                userAgent: session.attributes[referrerEnd...], origin: session.firstOrigin, cause: cause)
         }
     }
 
@@ -445,7 +445,11 @@ public struct WindowStore {
             previous = cursor
             cursor = sessions[Int(cursor)].nextInKey
         }
-        if previous < 0 { keyHead[Int(key)] = session.nextInKey } else { sessions[Int(previous)].nextInKey = session.nextInKey }
+        if previous < 0 {
+            keyHead[Int(key)] = session.nextInKey
+        } else {
+            sessions[Int(previous)].nextInKey = session.nextInKey
+        }
         unlinkLRU(s)
         release(s)
         if keyHead[Int(key)] < 0 { removeKey(key) } else { markChanged(key) }

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Thin wrappers over the file system calls sessiontail makes: each retries on `EINTR` and throws the
@@ -55,7 +55,8 @@ public enum FileSystem {
             let start = bytes.baseAddress! + written
             let n =
                 socket
-                ? send(fd, start, bytes.count - written, Int32(MSG_NOSIGNAL)) : Glibc.write(fd, start, bytes.count - written)
+                ? send(fd, start, bytes.count - written, Int32(MSG_NOSIGNAL))
+                : Glibc.write(fd, start, bytes.count - written)
             if n < 0 {
                 if errno == EINTR { continue }
                 throw .current

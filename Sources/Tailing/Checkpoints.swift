@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// How far each log file has been read, kept across restarts.
@@ -160,10 +160,12 @@ public struct Checkpoints: Sendable, Equatable {
     public static func decode(_ bytes: some Collection<UInt8>, path: String) throws(InputError) -> Checkpoints {
         let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true)
         guard let first = lines.first, first.hasPrefix("sessiontail-checkpoints ") else {
-            throw InputError(path: path, problem: "it is not a sessiontail checkpoint file; move it away to start afresh")
+            throw InputError(
+                path: path, problem: "it is not a sessiontail checkpoint file; move it away to start afresh")
         }
         guard first == header else {
-            throw InputError(path: path, problem: "it was written by a newer sessiontail (\(first)); upgrade sessiontail")
+            throw InputError(
+                path: path, problem: "it was written by a newer sessiontail (\(first)); upgrade sessiontail")
         }
         var checkpoints = Checkpoints()
         for (number, line) in lines.enumerated().dropFirst() {
@@ -172,11 +174,13 @@ public struct Checkpoints: Sendable, Equatable {
                 let length = Int(fields[2]),
                 let offset = UInt64(fields[3])
             else {
-                throw InputError(path: path, problem: "line \(number + 1) is damaged; move the file away to start afresh")
+                throw InputError(
+                    path: path, problem: "line \(number + 1) is damaged; move the file away to start afresh")
             }
             checkpoints.entries.append(
                 Entry(
-                    source: fields[0], fingerprint: fingerprint, fingerprintLength: length, offset: offset, path: fields[4],
+                    source: fields[0], fingerprint: fingerprint, fingerprintLength: length, offset: offset,
+                    path: fields[4],
                     complete: fields.count >= 6 && fields[5] == "complete",
                     identity: fields.count >= 9
                         ? FileIdentity(device: UInt64(fields[6]) ?? 0, inode: UInt64(fields[7]) ?? 0) : .unknown,
@@ -193,11 +197,13 @@ public struct Checkpoints: Sendable, Equatable {
     public func encoded() -> [UInt8] {
         var text = Checkpoints.header + "\n"
         for e in entries {
-            text += [
-                escape(e.source), String(e.fingerprint, radix: 16), String(e.fingerprintLength), String(e.offset),
-                escape(e.path), e.complete ? "complete" : e.gone ? "gone" : "open", String(e.identity.device), String(e.identity.inode),
-                String(e.size), String(e.prefixFingerprint, radix: 16),
-            ].joined(separator: "\t") + "\n"
+            text +=
+                [
+                    escape(e.source), String(e.fingerprint, radix: 16), String(e.fingerprintLength), String(e.offset),
+                    escape(e.path), e.complete ? "complete" : e.gone ? "gone" : "open", String(e.identity.device),
+                    String(e.identity.inode),
+                    String(e.size), String(e.prefixFingerprint, radix: 16),
+                ].joined(separator: "\t") + "\n"
         }
         return Array(text.utf8)
     }

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Finds the log files of a source: glob patterns where `{host}` matches like `*` and names the virtual

@@ -1,7 +1,7 @@
 import SystemIO
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A log file being followed: kept open from its first read on, so that each pass reads it again

@@ -1,9 +1,9 @@
 import SystemIO
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A log file read as a stream of bytes: plain, or gzip (recognised by its magic bytes, whatever its
@@ -186,7 +186,8 @@ public final class InputFile: ByteSource {
                     }
                 }
                 decoder.provide(
-                    UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(compressed)[compressedStart..<compressedEnd]))
+                    UnsafeRawBufferPointer(
+                        rebasing: UnsafeRawBufferPointer(compressed)[compressedStart..<compressedEnd]))
                 compressedStart = compressedEnd
             }
             let produced: Int

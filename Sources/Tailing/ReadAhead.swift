@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Reads (and decompresses) one file at a time on a thread of its own, a few chunks ahead of the

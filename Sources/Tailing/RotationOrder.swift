@@ -15,14 +15,17 @@ public enum RotationOrder {
         // `.N` rotation number.
         if let dot = name.lastIndex(of: "."), dot != name.startIndex {
             let digits = name[name.index(after: dot)...]
-            if !digits.isEmpty, digits.count <= 6, digits.allSatisfy({ $0.isASCII && $0.isNumber }), let n = Int(digits) {
+            if !digits.isEmpty, digits.count <= 6, digits.allSatisfy({ $0.isASCII && $0.isNumber }), let n = Int(digits)
+            {
                 return Place(base: String(name[..<dot]), age: n, date: 0)
             }
         }
         // `-YYYYMMDD` (optionally `-YYYYMMDDHH`) from `dateext`.
         if let dash = name.lastIndex(of: "-") {
             let digits = name[name.index(after: dash)...]
-            if digits.count >= 8, digits.count <= 10, digits.allSatisfy({ $0.isASCII && $0.isNumber }), let d = Int(digits) {
+            if digits.count >= 8, digits.count <= 10, digits.allSatisfy({ $0.isASCII && $0.isNumber }),
+                let d = Int(digits)
+            {
                 return Place(base: String(name[..<dash]), age: 1, date: d)
             }
         }

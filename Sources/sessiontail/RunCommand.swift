@@ -32,7 +32,8 @@ struct RunCommand: ParsableCommand {
 
     @Flag(
         name: .customLong("no-durability"),
-        help: ArgumentHelp("Benchmarks only: write nothing to the write-ahead log (a crash loses state).", visibility: .hidden))
+        help: ArgumentHelp(
+            "Benchmarks only: write nothing to the write-ahead log (a crash loses state).", visibility: .hidden))
     var noDurability = false
 
     func run() throws {

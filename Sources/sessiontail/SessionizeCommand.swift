@@ -33,7 +33,8 @@ struct SessionizeCommand: ParsableCommand {
     @Option(help: "How late an event may arrive and still find its session open in memory (e.g. 60s).")
     var lateness: String = "60s"
 
-    @Option(name: .customLong("client-ip"), help: "Key sessions by remote_addr or by the first x_forwarded_for address.")
+    @Option(
+        name: .customLong("client-ip"), help: "Key sessions by remote_addr or by the first x_forwarded_for address.")
     var clientIP: Sessionize.ClientIP = .remoteAddr
 
     @Option(help: "Output: csv, jsonl or postgres.")
@@ -51,7 +52,8 @@ struct SessionizeCommand: ParsableCommand {
     @Option(name: .customLong("batch-size"), help: "Sessions per PostgreSQL transaction.")
     var batchSize: Int = 10_000
 
-    @Option(name: .customLong("max-line-length"), help: "Longer lines are skipped and counted as too_long (e.g. 64KiB).")
+    @Option(
+        name: .customLong("max-line-length"), help: "Longer lines are skipped and counted as too_long (e.g. 64KiB).")
     var maxLineLength: String = "64KiB"
 
     @Option(help: "Memory cap of the open-session store (e.g. 64MiB).")

@@ -23,7 +23,8 @@ struct CustomFormatTests {
         let first = Array(line.utf8).withUnsafeBytes { buffer -> String in
             var out = ParsedLine()
             _ = LineParser(plan: format.plan).parse(buffer, into: &out)
-            return String(decoding: out.clientAddress(useForwardedFor: true, in: buffer).slice(of: buffer), as: UTF8.self)
+            return String(
+                decoding: out.clientAddress(useForwardedFor: true, in: buffer).slice(of: buffer), as: UTF8.self)
         }
         #expect(first == "203.0.113.9")
     }
@@ -53,14 +54,21 @@ struct CustomFormatTests {
         let format = try LogFormat(nginx: #"$remote_addr $time_local "$request" $status"#)
         #expect(
             parse(#"10.0.0.1 10/Oct/2000:13:55:36 -0700 "GET / HTTP/1.1" 200"#, format: format)
-                == .event(Fields(client: "10.0.0.1", time: apacheExampleMillis, method: "GET", path: "/", protocolVersion: "HTTP/1.1", status: 200)))
+                == .event(
+                    Fields(
+                        client: "10.0.0.1", time: apacheExampleMillis, method: "GET", path: "/",
+                        protocolVersion: "HTTP/1.1", status: 200)))
         let first = try LogFormat(nginx: #"$time_local $remote_addr $status"#)
-        #expect(parse("10/Oct/2000:13:55:36 -0700 ::1 404", format: first) == .event(Fields(client: "::1", time: apacheExampleMillis, status: 404)))
+        #expect(
+            parse("10/Oct/2000:13:55:36 -0700 ::1 404", format: first)
+                == .event(Fields(client: "::1", time: apacheExampleMillis, status: 404)))
     }
 
     @Test func apacheMsecTime() throws {
         let format = try LogFormat(apache: "%{msec}t %h %>s")
-        #expect(parse("1752611383123 10.1.1.1 200", format: format) == .event(Fields(client: "10.1.1.1", time: 1_752_611_383_123, status: 200)))
+        #expect(
+            parse("1752611383123 10.1.1.1 200", format: format)
+                == .event(Fields(client: "10.1.1.1", time: 1_752_611_383_123, status: 200)))
     }
 
     @Test func unsupportedFormatsAreRefusedWithAReason() {
@@ -99,7 +107,10 @@ struct MalformedTests {
         ("\r", .emptyLine),
         (#"1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200"#, .missingField),
         (#"1.2.3.4 - - (10/Oct/2000:13:55:36 -0700) "GET / HTTP/1.1" 200 5 "-" "ua""#, .unexpectedText),
-        (#"1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 5 "-" "Mozilla/5.0 (compat"#, .unterminatedQuote),
+        (
+            #"1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 5 "-" "Mozilla/5.0 (compat"#,
+            .unterminatedQuote
+        ),
         (#"1.2.3.4 - - [32/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 5 "-" "ua""#, .badTime),
         (#"1.2.3.4 - - [10/Foo/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 5 "-" "ua""#, .badTime),
         (#"1.2.3.4 - - [29/Feb/2001:13:55:36 -0700] "GET / HTTP/1.1" 200 5 "-" "ua""#, .badTime),
@@ -123,9 +134,10 @@ struct MalformedTests {
     }
 
     @Test func reasonsHaveStableNames() {
-        #expect(MalformedReason.allCases.map(\.description) == [
-            "empty_line", "missing_field", "unexpected_text", "unterminated_quote", "bad_time", "bad_status",
-            "bad_bytes", "bad_client", "too_long",
-        ])
+        #expect(
+            MalformedReason.allCases.map(\.description) == [
+                "empty_line", "missing_field", "unexpected_text", "unterminated_quote", "bad_time", "bad_status",
+                "bad_bytes", "bad_client", "too_long",
+            ])
     }
 }

@@ -36,8 +36,10 @@ func parse(_ bytes: [UInt8], format: LogFormat) -> ParseResult {
         func s(_ r: ByteRange) -> String { String(decoding: r.slice(of: buffer), as: UTF8.self) }
         return .event(
             Fields(
-                client: s(out.client), host: s(out.host), time: out.timeMillis, method: s(out.method), path: s(out.path),
-                protocolVersion: s(out.protocolVersion), status: out.status, bytes: out.bytes, referrer: s(out.referrer),
+                client: s(out.client), host: s(out.host), time: out.timeMillis, method: s(out.method),
+                path: s(out.path),
+                protocolVersion: s(out.protocolVersion), status: out.status, bytes: out.bytes,
+                referrer: s(out.referrer),
                 userAgent: s(out.userAgent), forwardedFor: s(out.forwardedFor)))
     }
 }

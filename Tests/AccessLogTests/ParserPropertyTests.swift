@@ -22,7 +22,9 @@ struct LinePieces: Sendable, CustomStringConvertible {
         let p = Array(iso.utf8)
         func s(_ r: Range<Int>) -> String { String(decoding: p[r], as: UTF8.self) }
         let clf = "\(s(8..<10))/\(months[Int(s(5..<7))! - 1])/\(s(0..<4)):\(s(11..<19)) +0000"
-        var out = Array("\(client) - - [\(clf)] \"\(method) \(path)\(query) HTTP/1.1\" \(status) \(bytes.map(String.init) ?? "-") \"".utf8)
+        var out = Array(
+            "\(client) - - [\(clf)] \"\(method) \(path)\(query) HTTP/1.1\" \(status) \(bytes.map(String.init) ?? "-") \""
+                .utf8)
         out += referrer
         out += Array("\" \"".utf8)
         out += userAgent
@@ -57,7 +59,9 @@ let quotedBytes = Gen.uint8(in: 0...255).array(of: 0...60).map { raw -> [UInt8] 
 
 let linePieces = zip(
     zip(
-        Gen.element(of: ["1.2.3.4", "2001:db8::7", "::1", "crawl-66-249-73-135.googlebot.com", "10.0.0.254"]).map { $0! },
+        Gen.element(of: ["1.2.3.4", "2001:db8::7", "::1", "crawl-66-249-73-135.googlebot.com", "10.0.0.254"]).map {
+            $0!
+        },
         Gen.int(in: 0...400_000_000),
         Gen.element(of: ["GET", "POST", "HEAD", "PROPFIND"]).map { $0! },
         Gen.element(of: ["/", "/a/b.html", "/%E2%9C%93", "/x;y"]).map { $0! },
@@ -113,7 +117,8 @@ struct ParserPropertyTests {
             var out = ParsedLine()
             bytes.withUnsafeBytes { buffer in
                 guard parser.parse(buffer, into: &out) == nil else { return }
-                for r in [out.client, out.host, out.method, out.path, out.protocolVersion, out.referrer, out.userAgent] {
+                for r in [out.client, out.host, out.method, out.path, out.protocolVersion, out.referrer, out.userAgent]
+                {
                     #expect(r.lowerBound >= 0 && r.lowerBound <= r.upperBound && r.upperBound <= buffer.count)
                 }
             }

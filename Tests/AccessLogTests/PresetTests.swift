@@ -16,7 +16,8 @@ struct PresetTests {
     }
 
     @Test func commonLine() {
-        let line = #"in24.inetnebr.com - - [01/Aug/1995:00:00:01 -0400] "GET /shuttle/missions/sts-68/news/sts-68-mcc-05.txt HTTP/1.0" 200 1839"#
+        let line =
+            #"in24.inetnebr.com - - [01/Aug/1995:00:00:01 -0400] "GET /shuttle/missions/sts-68/news/sts-68-mcc-05.txt HTTP/1.0" 200 1839"#
         guard case .event(let f) = parse(line, format: preset("common")) else {
             Issue.record("not parsed")
             return

@@ -26,7 +26,8 @@ struct ConfigurationTests {
     }
 
     @Test func theInstalledFileIsValidAndWorksForDebianLayouts() throws {
-        let configuration = try Configuration.load(path: Self.root.appendingPathComponent("etc/sessiontail/sessiontail.yaml").path)
+        let configuration = try Configuration.load(
+            path: Self.root.appendingPathComponent("etc/sessiontail/sessiontail.yaml").path)
         #expect(configuration.sources.map(\.name) == ["nginx", "apache", "apache-vhosts"])
         #expect(configuration.sources[0].paths == ["/var/log/nginx/access.log"])
         #expect(configuration.sources[0].host == AgentIdentity.defaultID.lowercased())
@@ -63,18 +64,42 @@ struct ConfigurationTests {
 
     @Test(arguments: [
         ("sources:\n  - name: a\n    paths: [/a.log]\n    hots: x\n", 4, "sources[0].hots", "unknown key"),
-        ("sources:\n  - name: a\n    paths: [/a.log]\nsession:\n  gap: 5 minutes\n", 5, "session.gap", "not a duration"),
+        (
+            "sources:\n  - name: a\n    paths: [/a.log]\nsession:\n  gap: 5 minutes\n", 5, "session.gap",
+            "not a duration"
+        ),
         ("sources:\n  - name: a\n    paths: [/a.log]\nsession:\n  gap: 0s\n", 5, "session.gap", "longer than 0"),
         ("sources:\n  - name: a\n    paths: [/a.log]\nlimits:\n  memory: lots\n", 5, "limits.memory", "not a size"),
         ("sources:\n  - name: a\n    paths: [/a.log]\n    format: json\n", 4, "sources[0].format", "unknown preset"),
-        ("sources:\n  - name: a\n    paths: [/a.log]\n    log_format: '$host [$time_local]'\n", 4, "sources[0].log_format", "no client address"),
-        ("sources:\n  - name: a\n    paths: [/a.log]\n    format: common\n    log_format: '%h %t'\n", 5, "sources[0].log_format", "not both"),
-        ("sources:\n  - name: a\n    paths: [/a.log]\n  - name: a\n    paths: [/b.log]\n", 4, "sources[1].name", "two sources"),
+        (
+            "sources:\n  - name: a\n    paths: [/a.log]\n    log_format: '$host [$time_local]'\n", 4,
+            "sources[0].log_format", "no client address"
+        ),
+        (
+            "sources:\n  - name: a\n    paths: [/a.log]\n    format: common\n    log_format: '%h %t'\n", 5,
+            "sources[0].log_format", "not both"
+        ),
+        (
+            "sources:\n  - name: a\n    paths: [/a.log]\n  - name: a\n    paths: [/b.log]\n", 4, "sources[1].name",
+            "two sources"
+        ),
         ("sources:\n  - name: a\n    paths: [logs/a.log]\n", 3, "sources[0].paths", "not an absolute path"),
-        ("sources:\n  - name: a\n    paths: [/a.log]\n    client_ip: x_forwarded_for\n", 4, "sources[0].client_ip", "needs $http_x_forwarded_for"),
-        ("sources:\n  - name: a\n    paths: [/a.log]\npostgres:\n  table: \"a;drop\"\n", 5, "postgres.table", "not a plain SQL name"),
-        ("sources:\n  - name: a\n    paths: [/a.log]\npostgres:\n  batch_size: -3\n", 5, "postgres.batch_size", "positive whole number"),
-        ("sources:\n  - name: a\n    paths: [/a.log]\nmetrics:\n  listen: everywhere\n", 5, "metrics.listen", "address:port"),
+        (
+            "sources:\n  - name: a\n    paths: [/a.log]\n    client_ip: x_forwarded_for\n", 4, "sources[0].client_ip",
+            "needs $http_x_forwarded_for"
+        ),
+        (
+            "sources:\n  - name: a\n    paths: [/a.log]\npostgres:\n  table: \"a;drop\"\n", 5, "postgres.table",
+            "not a plain SQL name"
+        ),
+        (
+            "sources:\n  - name: a\n    paths: [/a.log]\npostgres:\n  batch_size: -3\n", 5, "postgres.batch_size",
+            "positive whole number"
+        ),
+        (
+            "sources:\n  - name: a\n    paths: [/a.log]\nmetrics:\n  listen: everywhere\n", 5, "metrics.listen",
+            "address:port"
+        ),
         ("sources: []\n", 1, "sources", "expected a list of sources"),
         ("state_dir: /x\n", 1, "sources", "no sources"),
         ("sources:\n  - name: a\n    paths: [/a.log]\nsession: 5m\n", 4, "session", "expected a mapping"),

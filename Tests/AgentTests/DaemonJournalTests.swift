@@ -26,9 +26,12 @@ struct DaemonJournalTests {
         let closed = fragment("10.0.0.3", start: 0)
         let grown = fragment("10.0.0.1", start: 0, count: 5)
         let records = [
-            record(1, DaemonJournal.snapshot, DaemonJournal.encodeSnapshot(shippedThrough: 0, checkpoints: Checkpoints(), open: [], parts: 2)),
+            record(
+                1, DaemonJournal.snapshot,
+                DaemonJournal.encodeSnapshot(shippedThrough: 0, checkpoints: Checkpoints(), open: [], parts: 2)),
             record(2, DaemonJournal.snapshotPart, DaemonJournal.encodeSnapshotPart(source: "web", fragments: [a])),
-            record(3, DaemonJournal.snapshotPart, DaemonJournal.encodeSnapshotPart(source: "web", fragments: [b, closed])),
+            record(
+                3, DaemonJournal.snapshotPart, DaemonJournal.encodeSnapshotPart(source: "web", fragments: [b, closed])),
             // A commit: 10.0.0.3 closed (emitted), 10.0.0.1 grew.
             record(
                 4, DaemonJournal.commit,
@@ -36,7 +39,9 @@ struct DaemonJournalTests {
                     agentID: "one", checkpoints: Checkpoints(),
                     changes: [("web", DaemonJournal.SourceChange(emitted: [closed], changed: [grown]))])),
             // A later snapshot whose second part never made it to disk.
-            record(5, DaemonJournal.snapshot, DaemonJournal.encodeSnapshot(shippedThrough: 0, checkpoints: Checkpoints(), open: [], parts: 2)),
+            record(
+                5, DaemonJournal.snapshot,
+                DaemonJournal.encodeSnapshot(shippedThrough: 0, checkpoints: Checkpoints(), open: [], parts: 2)),
             record(6, DaemonJournal.snapshotPart, DaemonJournal.encodeSnapshotPart(source: "web", fragments: [])),
         ]
         let state = try DaemonJournal.recover(records, path: "test")
@@ -45,13 +50,16 @@ struct DaemonJournalTests {
         #expect(open.first { $0.client.elementsEqual("10.0.0.1".utf8) }?.eventCount == 5)
         #expect(state.outbox.count == 1 && state.outbox[0].sequence == 4 && state.outbox[0].agentID == "one")
         // Shipped: the outbox empties.
-        let shipped = try DaemonJournal.recover(records + [record(7, DaemonJournal.shipped, DaemonJournal.encodeShipped(4))], path: "test")
+        let shipped = try DaemonJournal.recover(
+            records + [record(7, DaemonJournal.shipped, DaemonJournal.encodeShipped(4))], path: "test")
         #expect(shipped.outbox.isEmpty)
     }
 
     @Test func noWholeSnapshotIsAClearError() {
         let records = [
-            record(1, DaemonJournal.snapshot, DaemonJournal.encodeSnapshot(shippedThrough: 0, checkpoints: Checkpoints(), open: [], parts: 1))
+            record(
+                1, DaemonJournal.snapshot,
+                DaemonJournal.encodeSnapshot(shippedThrough: 0, checkpoints: Checkpoints(), open: [], parts: 1))
         ]
         #expect {
             _ = try DaemonJournal.recover(records, path: "state/wal")

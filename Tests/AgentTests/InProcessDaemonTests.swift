@@ -5,7 +5,7 @@ import Testing
 @testable import Agent
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The daemon's behaviour, driven in-process against an in-memory table, a clock and a stop token

@@ -4,7 +4,7 @@ import Testing
 @testable import Agent
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Random sequences of what a web server, logrotate and an operator do to a log — writes, rename +
@@ -31,10 +31,15 @@ struct RotationModelTests {
             let model = try LogModel(seed: seed)
             try model.run(steps: Self.steps)
             let problems = model.check()
-            #expect(problems.isEmpty, "seed \(seed) (ROTATION_MODEL_SEED=\(seed) replays it): \(problems)\n\(model.trace.suffix(40).joined(separator: "\n"))")
+            #expect(
+                problems.isEmpty,
+                "seed \(seed) (ROTATION_MODEL_SEED=\(seed) replays it): \(problems)\n\(model.trace.suffix(40).joined(separator: "\n"))"
+            )
             if !problems.isEmpty {
                 try? model.trace.joined(separator: "\n").write(
-                    toFile: FileManager.default.temporaryDirectory.appendingPathComponent("rotation-model-\(seed).trace").path,
+                    toFile: FileManager.default.temporaryDirectory.appendingPathComponent(
+                        "rotation-model-\(seed).trace"
+                    ).path,
                     atomically: true, encoding: .utf8)
                 break
             }
@@ -85,7 +90,8 @@ final class LogModel {
     static func line(_ n: Int) -> String {
         let t = 13 * 3_600 + n
         let time = String(format: "%02d:%02d:%02d", t / 3_600, t / 60 % 60, t % 60)
-        return "10.\(n >> 16).\((n >> 8) & 255).\(n & 255) - - [10/Oct/2025:\(time) +0000] \"GET /p/\(n) HTTP/1.1\" 200 100 \"-\" \"model\"\n"
+        return
+            "10.\(n >> 16).\((n >> 8) & 255).\(n & 255) - - [10/Oct/2025:\(time) +0000] \"GET /p/\(n) HTTP/1.1\" 200 100 \"-\" \"model\"\n"
     }
 
     static func append(_ text: String, to path: String) {
@@ -114,7 +120,8 @@ final class LogModel {
             LogModel.append(text, to: live)
             liveLines += numbers
         }
-        trace.append("write \(count) (lines \(numbers.first!)…\(numbers.last!))\(writesToOld ? " to the old file" : "")")
+        trace.append(
+            "write \(count) (lines \(numbers.first!)…\(numbers.last!))\(writesToOld ? " to the old file" : "")")
     }
 
     /// .N → .N+1 for every rotated file, the oldest beyond the count deleted.

@@ -6,7 +6,8 @@ struct CheckConfigCommandTests {
     let root = RealLogsTests.packageRoot
 
     func run(_ args: [String]) throws -> RealLogsTests.Output {
-        let bin = try #require(RealLogsTests.sessiontailBinary(), "sessiontail binary not found next to the test bundle")
+        let bin = try #require(
+            RealLogsTests.sessiontailBinary(), "sessiontail binary not found next to the test bundle")
         return try RealLogsTests.run(bin, args, cwd: root)
     }
 

@@ -31,20 +31,22 @@ struct DrainTests {
         // The real log in six pieces, in order: p0 … p5.
         try sh("mkdir -p \(logs) && cd \(dir.url.path) && split -n l/6 -d \(elastic) p")
         // As logrotate (compress, delaycompress) leaves it: p0 in .2.gz, p1 in .1, p2 in the live file.
-        try sh("cd \(dir.url.path) && gzip -c p00 > \(logs)/access.log.2.gz && cp p01 \(logs)/access.log.1 && cp p02 \(logs)/access.log")
+        try sh(
+            "cd \(dir.url.path) && gzip -c p00 > \(logs)/access.log.2.gz && cp p01 \(logs)/access.log.1 && cp p02 \(logs)/access.log"
+        )
         let config = dir.path("sessiontail.yaml")
         try """
-            agent_id: drain-test
-            state_dir: \(dir.path("state"))
-            sources:
-              - name: web
-                paths: ["\(logs)/access.log"]
-                format: combined
-                host: semicomplete.com
-            postgres:
-              table: \(table)
-              batch_size: 500
-            """.write(toFile: config, atomically: false, encoding: .utf8)
+        agent_id: drain-test
+        state_dir: \(dir.path("state"))
+        sources:
+          - name: web
+            paths: ["\(logs)/access.log"]
+            format: combined
+            host: semicomplete.com
+        postgres:
+          table: \(table)
+          batch_size: 500
+        """.write(toFile: config, atomically: false, encoding: .utf8)
 
         let first = try drain(config)
         #expect(first.stderrText.contains("3 files"), "\(first.stderrText)")
@@ -98,8 +100,10 @@ struct ManyFilesTests {
         try FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
         // 200 virtual hosts, one file each, named after the host; 3 requests a minute apart per host.
         func lines(_ client: String, minutes: [Int]) -> String {
-            minutes.map { "\(client) - - [10/Oct/2025:13:\(String(format: "%02d", $0)):00 +0000] \"GET /p\($0) HTTP/1.1\" 200 10 \"-\" \"ua\"\n" }
-                .joined()
+            minutes.map {
+                "\(client) - - [10/Oct/2025:13:\(String(format: "%02d", $0)):00 +0000] \"GET /p\($0) HTTP/1.1\" 200 10 \"-\" \"ua\"\n"
+            }
+            .joined()
         }
         for i in 0..<200 {
             try lines("10.0.\(i / 250).\(i % 250)", minutes: [0, 1, 2]).write(
@@ -107,22 +111,26 @@ struct ManyFilesTests {
         }
         let config = dir.path("sessiontail.yaml")
         try """
-            agent_id: many
-            state_dir: \(dir.path("state"))
-            sources:
-              - name: sites
-                paths: ["\(logs)/{host}.access.log"]
-            postgres:
-              table: \(table)
-            """.write(toFile: config, atomically: false, encoding: .utf8)
+        agent_id: many
+        state_dir: \(dir.path("state"))
+        sources:
+          - name: sites
+            paths: ["\(logs)/{host}.access.log"]
+        postgres:
+          table: \(table)
+        """.write(toFile: config, atomically: false, encoding: .utf8)
         let bin = try #require(RealLogsTests.sessiontailBinary())
         let first = try RealLogsTests.run(bin, ["run", "--drain", "--config", config], cwd: root)
         #expect(first.status == 0, "\(first.stderrText)")
-        #expect(try PostgresCLITests.psqlValue("SELECT count(DISTINCT host) || ' ' || count(*) || ' ' || sum(event_count) FROM \(table)") == "200 200 600")
+        #expect(
+            try PostgresCLITests.psqlValue(
+                "SELECT count(DISTINCT host) || ' ' || count(*) || ' ' || sum(event_count) FROM \(table)")
+                == "200 200 600")
         #expect(try PostgresCLITests.psqlValue("SELECT host FROM \(table) ORDER BY host LIMIT 1") == "site0.example")
 
         // A new file under the glob, and a line still being written (no newline yet) in another.
-        try lines("10.9.9.9", minutes: [5]).write(toFile: "\(logs)/new.example.access.log", atomically: false, encoding: .utf8)
+        try lines("10.9.9.9", minutes: [5]).write(
+            toFile: "\(logs)/new.example.access.log", atomically: false, encoding: .utf8)
         let partial = "10.0.0.0 - - [10/Oct/2025:13:04:00 +0000] \"GET /late HTTP/1.1\" 200 10 \"-\" \"ua\""
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: "\(logs)/site0.example.access.log"))
         try handle.seekToEnd()
@@ -130,14 +138,17 @@ struct ManyFilesTests {
         let second = try RealLogsTests.run(bin, ["run", "--drain", "--config", config], cwd: root)
         #expect(second.status == 0, "\(second.stderrText)")
         #expect(try PostgresCLITests.psqlValue("SELECT count(*) FROM \(table) WHERE host = 'new.example'") == "1")
-        #expect(try PostgresCLITests.psqlValue("SELECT sum(event_count) FROM \(table) WHERE host = 'site0.example'") == "3")
+        #expect(
+            try PostgresCLITests.psqlValue("SELECT sum(event_count) FROM \(table) WHERE host = 'site0.example'") == "3")
 
         // The newline arrives: the line is read once, and joins its session (2 minutes after the last).
         try handle.write(contentsOf: Data("\n".utf8))
         try handle.close()
         let third = try RealLogsTests.run(bin, ["run", "--drain", "--config", config], cwd: root)
         #expect(third.status == 0, "\(third.stderrText)")
-        #expect(try PostgresCLITests.psqlValue("SELECT count(*) || ' ' || sum(event_count) FROM \(table) WHERE host = 'site0.example'") == "1 4")
+        #expect(
+            try PostgresCLITests.psqlValue(
+                "SELECT count(*) || ' ' || sum(event_count) FROM \(table) WHERE host = 'site0.example'") == "1 4")
         #expect(try PostgresCLITests.psqlValue("SELECT sum(event_count) FROM \(table)") == "602")
     }
 }

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `sessiontail run` as systemd runs it: `$NOTIFY_SOCKET` bound by the test (readiness, watchdog,

@@ -70,7 +70,8 @@ struct PostgresCLITests {
             "SELECT count(*) FROM \(table) WHERE landing_path = '' OR referrer = '' OR user_agent = ''")
         #expect(emptyStrings == "0", "rows with '' instead of NULL: \(emptyStrings)")
         // Every agent's fragments are in the ledger, under its own id.
-        let ledgerAgents = try Self.psqlValue("SELECT string_agg(DISTINCT agent_id, ',' ORDER BY agent_id) FROM \(table)_applied")
+        let ledgerAgents = try Self.psqlValue(
+            "SELECT string_agg(DISTINCT agent_id, ',' ORDER BY agent_id) FROM \(table)_applied")
         #expect(ledgerAgents == "web-1,web-2,web-3")
     }
 
@@ -90,7 +91,8 @@ struct PostgresCLITests {
         }
         for (i, first) in try startConcurrently(commands, in: dir).enumerated() {
             #expect(first.status == 0, "first run of web-\(i + 1): \(first.stderrText)")
-            #expect((Self.shipSummary(first.stderrText)?.new ?? 0) > 0, "first run of web-\(i + 1): \(first.stderrText)")
+            #expect(
+                (Self.shipSummary(first.stderrText)?.new ?? 0) > 0, "first run of web-\(i + 1): \(first.stderrText)")
         }
         let before = try Self.snapshot(table)
         let ledgerBefore = try Self.psqlValue("SELECT count(*) FROM \(table)_applied")
@@ -129,7 +131,8 @@ struct PostgresCLITests {
         ]
         for (i, s) in shipments.enumerated() {
             let shipped = try run([
-                "sessionize", "--output", "postgres", "--table", table, "--agent-id", "agent-\(i)", "--host", s.host, s.file,
+                "sessionize", "--output", "postgres", "--table", table, "--agent-id", "agent-\(i)", "--host", s.host,
+                s.file,
             ])
             #expect(shipped.status == 0, "shipping \(s.host): \(shipped.stderrText)")
         }
@@ -143,7 +146,9 @@ struct PostgresCLITests {
         let sqlAverage = try Self.psqlValue(
             "SELECT ROUND(AVG(event_count), 2) AS avg_events FROM \(table) WHERE host LIKE '\(pattern)'")
         let average = (json["avg_events"] as? NSNumber)?.doubleValue
-        #expect(average != nil && average == Double(sqlAverage), "report avg_events \(String(describing: json["avg_events"])), SQL \(sqlAverage)")
+        #expect(
+            average != nil && average == Double(sqlAverage),
+            "report avg_events \(String(describing: json["avg_events"])), SQL \(sqlAverage)")
         #expect(json["host_like"] as? String == pattern)
         // The pattern matters: the average over all hosts is another number.
         let allAverage = try Self.psqlValue("SELECT ROUND(AVG(event_count), 2) FROM \(table)")
@@ -158,8 +163,12 @@ struct PostgresCLITests {
         #expect(Set(byHost.keys) == Set(perHost.map { $0[0] }))
         for row in perHost {
             let h = byHost[row[0]]
-            #expect((h?["sessions"] as? NSNumber)?.intValue == Int(row[1]), "\(row[0]): report \(String(describing: h)), SQL count \(row[1])")
-            #expect((h?["avg_events"] as? NSNumber)?.doubleValue == Double(row[2]), "\(row[0]): report \(String(describing: h)), SQL avg \(row[2])")
+            #expect(
+                (h?["sessions"] as? NSNumber)?.intValue == Int(row[1]),
+                "\(row[0]): report \(String(describing: h)), SQL count \(row[1])")
+            #expect(
+                (h?["avg_events"] as? NSNumber)?.doubleValue == Double(row[2]),
+                "\(row[0]): report \(String(describing: h)), SQL avg \(row[2])")
         }
         let counts = reported.compactMap { ($0["sessions"] as? NSNumber)?.intValue }
         #expect(counts == counts.sorted(by: >), "hosts not ordered by sessions: \(counts)")
@@ -183,21 +192,29 @@ struct PostgresCLITests {
         ]
         for conninfo in conninfos {
             let commands = [
-                ["sessionize", "--output", "postgres", "--postgres", conninfo, "--table", table, "--host", Self.host, elastic],
+                [
+                    "sessionize", "--output", "postgres", "--postgres", conninfo, "--table", table, "--host", Self.host,
+                    elastic,
+                ],
                 ["report", "--postgres", conninfo, "--table", table],
             ]
             for args in commands {
                 let out = try run(args)
                 let stdout = String(decoding: out.stdout, as: UTF8.self)
                 let what = "\(args[0]) --postgres '\(conninfo)'"
-                #expect(out.status != 124, "\(what) did not finish within \(Self.timeoutSeconds) s (retrying a permanent failure?)")
+                #expect(
+                    out.status != 124,
+                    "\(what) did not finish within \(Self.timeoutSeconds) s (retrying a permanent failure?)")
                 #expect(out.status != 0, "\(what) exited 0; stderr: \(out.stderrText)")
                 #expect(!out.stderrText.contains("hunter2"), "\(what) printed the password: \(out.stderrText)")
                 #expect(!stdout.contains("hunter2"), "\(what) printed the password: \(stdout)")
                 let says = out.stderrText.lowercased()
-                #expect(says.contains("cannot connect to postgresql"), "\(what): stderr does not say what failed: \(out.stderrText)")
                 #expect(
-                    says.contains("nobody") && (says.contains("authentication") || says.contains("password") || says.contains("role")),
+                    says.contains("cannot connect to postgresql"),
+                    "\(what): stderr does not say what failed: \(out.stderrText)")
+                #expect(
+                    says.contains("nobody")
+                        && (says.contains("authentication") || says.contains("password") || says.contains("role")),
                     "\(what): stderr does not say why: \(out.stderrText)")
             }
         }
@@ -279,7 +296,9 @@ struct PostgresCLITests {
                 agent = lineNumber % n
             case .clientIPHash:
                 var h: UInt64 = 0xCBF2_9CE4_8422_2325  // FNV-1a of the first field
-                for b in line.prefix(while: { $0 != 32 && $0 != 9 && $0 != 10 }) { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
+                for b in line.prefix(while: { $0 != 32 && $0 != 9 && $0 != 10 }) {
+                    h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3
+                }
                 agent = Int(h % UInt64(n))
             }
             outputs[agent].append(line)
@@ -319,7 +338,8 @@ struct PostgresCLITests {
             "/usr/bin/env", ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-At", "-F", ",", "-c", sql],
             cwd: RealLogsTests.packageRoot)
         if out.status != 0 && !mayFail {
-            Issue.record("psql failed (\(out.status)) on \(sql): \(out.stderrText) — run under pg_virtualenv / `make test`")
+            Issue.record(
+                "psql failed (\(out.status)) on \(sql): \(out.stderrText) — run under pg_virtualenv / `make test`")
         }
         return out
     }
@@ -392,7 +412,9 @@ struct PostgresCLITests {
                 if i < d.count {
                     let changed = columns.indices.dropFirst(2).filter { r[$0] != d[i][$0] }
                         .map { "\(columns[$0]): batch \(r[$0].debugDescription) table \(d[i][$0].debugDescription)" }
-                    out.append("    batch \(r[2])…\(r[3]) n=\(r[4]) vs table \(d[i][2])…\(d[i][3]) n=\(d[i][4]): " + changed.joined(separator: "; "))
+                    out.append(
+                        "    batch \(r[2])…\(r[3]) n=\(r[4]) vs table \(d[i][2])…\(d[i][3]) n=\(d[i][4]): "
+                            + changed.joined(separator: "; "))
                 } else {
                     out.append("    only in batch: \(r.joined(separator: " | "))")
                 }

@@ -203,7 +203,8 @@ struct RealLogsTests {
             out.events = events
             out.malformed = malformed
             out.sessions = sessions
-            if let open = s.range(of: " malformed ("), let close = s.range(of: ")", range: open.upperBound..<s.endIndex) {
+            if let open = s.range(of: " malformed ("), let close = s.range(of: ")", range: open.upperBound..<s.endIndex)
+            {
                 for item in s[open.upperBound..<close.lowerBound].split(separator: ",") {
                     let parts = item.split(separator: " ")
                     if parts.count == 2, let n = Int(parts[1]) { out.reasons[String(parts[0])] = n }
@@ -309,7 +310,8 @@ struct RealLogsTests {
         }
         return try rows.dropFirst().enumerated().map { n, r in
             guard r.count == header.count else {
-                throw MissingColumn(description: "\(what): row \(n + 2) has \(r.count) fields, header \(header.count): \(r)")
+                throw MissingColumn(
+                    description: "\(what): row \(n + 2) has \(r.count) fields, header \(header.count): \(r)")
             }
             return idx.map { r[$0] }
         }

@@ -50,8 +50,10 @@ struct ReloadTests {
         }
         // The first 100 lines go to a; b is not configured yet.
         let lines = try String(contentsOfFile: elastic, encoding: .utf8).split(separator: "\n").prefix(200)
-        try (lines.prefix(100).joined(separator: "\n") + "\n").write(toFile: dir.path("a.log"), atomically: false, encoding: .utf8)
-        try (lines.suffix(100).joined(separator: "\n") + "\n").write(toFile: dir.path("b.log"), atomically: false, encoding: .utf8)
+        try (lines.prefix(100).joined(separator: "\n") + "\n").write(
+            toFile: dir.path("a.log"), atomically: false, encoding: .utf8)
+        try (lines.suffix(100).joined(separator: "\n") + "\n").write(
+            toFile: dir.path("b.log"), atomically: false, encoding: .utf8)
         let a = waitFor("SELECT sum(event_count) FROM \(table) WHERE host = 'a.example'", equal: "100")
         #expect(a == "100", "\((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
         #expect(try PostgresCLITests.psqlValue("SELECT count(*) FROM \(table) WHERE host = 'b.example'") == "0")

@@ -18,7 +18,8 @@ extension ScratchDirectory {
         let log = path("access.log")
         var text = ""
         for i in 0..<count {
-            text += "10.\(i >> 16).\((i >> 8) & 255).\(i & 255) - - [10/Oct/2025:13:\(10 + i / perMinute % 50):00 +0000] \"GET /\(i % 7) HTTP/1.1\" 200 \(i % 1_000) \"-\" \"ua\"\n"
+            text +=
+                "10.\(i >> 16).\((i >> 8) & 255).\(i & 255) - - [10/Oct/2025:13:\(10 + i / perMinute % 50):00 +0000] \"GET /\(i % 7) HTTP/1.1\" 200 \(i % 1_000) \"-\" \"ua\"\n"
         }
         try text.write(toFile: log, atomically: false, encoding: .utf8)
         return log
@@ -31,16 +32,17 @@ extension ScratchDirectory {
         -> String
     {
         let config = path("sessiontail.yaml")
-        try ("""
-            state_dir: \(path("state"))
-            sources:
-              - name: web
-                paths: ["\(log)"]
-                host: \(host)
-            postgres:
-              table: \(table)
+        try
+            ("""
+        state_dir: \(path("state"))
+        sources:
+          - name: web
+            paths: ["\(log)"]
+            host: \(host)
+        postgres:
+          table: \(table)
 
-            """ + postgres.map { "  \($0)\n" }.joined() + more).write(toFile: config, atomically: false, encoding: .utf8)
+        """ + postgres.map { "  \($0)\n" }.joined() + more).write(toFile: config, atomically: false, encoding: .utf8)
         return config
     }
 }

@@ -53,18 +53,26 @@ struct SessionizeCommandTests {
     @Test func standardInputAndTinyMemoryCapGiveTheSameSessions() throws {
         let bin = try binary()
         let file = try run(["sessionize", "--host", "semicomplete.com", elastic])
-        let piped = try shell("cat \(elastic) | \(bin) sessionize --host semicomplete.com --memory 1KiB --lateness 0s -")
+        let piped = try shell(
+            "cat \(elastic) | \(bin) sessionize --host semicomplete.com --memory 1KiB --lateness 0s -")
         #expect(piped.status == 0)
         #expect(piped.stdout == file.stdout)
     }
 
     @Test func jsonLinesCarryEveryColumn() throws {
-        let out = try run(["sessionize", "--host", "Home.LAN", "--output", "jsonl", root.appendingPathComponent("data/real/jul-yahi_biggersample.log").path])
+        let out = try run([
+            "sessionize", "--host", "Home.LAN", "--output", "jsonl",
+            root.appendingPathComponent("data/real/jul-yahi_biggersample.log").path,
+        ])
         #expect(out.status == 0)
         let lines = String(decoding: out.stdout, as: UTF8.self).split(separator: "\n")
         #expect(lines.count == 28)
         let first = try #require(try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
-        #expect(Set(first.keys) == ["host", "ip", "session_start", "session_end", "event_count", "bytes", "landing_path", "referrer", "user_agent", "error_count"])
+        #expect(
+            Set(first.keys) == [
+                "host", "ip", "session_start", "session_end", "event_count", "bytes", "landing_path", "referrer",
+                "user_agent", "error_count",
+            ])
         #expect(first["host"] as? String == "home.lan")
         #expect((first["session_start"] as? String)?.hasSuffix("Z") == true)
     }
@@ -79,14 +87,18 @@ struct SessionizeCommandTests {
         let out = try run(["sessionize", "--host", "h", dir.path("odd.log")])
         let rows = String(decoding: out.stdout, as: UTF8.self).split(separator: "\n")
         #expect(rows.count == 2)
-        #expect(rows.last == #"h,1.2.3.4,2000-10-10T20:55:36Z,2000-10-10T20:55:36Z,1,5,/caf\xE9,,"say ""hi"", ok\x09",0"#)
+        #expect(
+            rows.last == #"h,1.2.3.4,2000-10-10T20:55:36Z,2000-10-10T20:55:36Z,1,5,/caf\xE9,,"say ""hi"", ok\x09",0"#)
     }
 
     @Test func aTruncatedGzipIsReportedAndTheRestIsStillSessionized() throws {
         let dir = try ScratchDirectory()
         let cut = try shell("gzip -c \(elastic) | head -c 60000 > \(dir.path("cut.gz")) && printf 'x' >/dev/null")
         #expect(cut.status == 0)
-        let out = try run(["sessionize", "--host", "h", root.appendingPathComponent("data/real/jul-yahi_biggersample.log").path, dir.path("cut.gz")])
+        let out = try run([
+            "sessionize", "--host", "h", root.appendingPathComponent("data/real/jul-yahi_biggersample.log").path,
+            dir.path("cut.gz"),
+        ])
         #expect(out.status == 1)
         #expect(out.stderrText.contains("cut.gz: the gzip data is truncated"))
         let rows = String(decoding: out.stdout, as: UTF8.self).split(separator: "\n")
@@ -95,7 +107,8 @@ struct SessionizeCommandTests {
 
     @Test func gzipWithZeroPaddingReadsLikeZcat() throws {
         let dir = try ScratchDirectory()
-        let padded = try shell("gzip -c \(elastic) > \(dir.path("p.gz")) && head -c 512 /dev/zero >> \(dir.path("p.gz"))")
+        let padded = try shell(
+            "gzip -c \(elastic) > \(dir.path("p.gz")) && head -c 512 /dev/zero >> \(dir.path("p.gz"))")
         #expect(padded.status == 0)
         let out = try run(["sessionize", "--host", "h", dir.path("p.gz")])
         #expect(out.status == 0, "\(out.stderrText)")
@@ -119,7 +132,10 @@ struct SessionizeCommandTests {
         #expect(badGap.status != 0)
         #expect(badGap.stderrText.contains("--gap"))
 
-        let nasa = try run(["sessionize", "--format", "common", "--host", "h", root.appendingPathComponent("data/real/nasa-aug95_sample_aman-panchal.log").path])
+        let nasa = try run([
+            "sessionize", "--format", "common", "--host", "h",
+            root.appendingPathComponent("data/real/nasa-aug95_sample_aman-panchal.log").path,
+        ])
         #expect(nasa.status == 0)
         #expect(nasa.stderrText.contains("nasa-aug95_sample_aman-panchal.log:38: unterminated_quote"))
     }

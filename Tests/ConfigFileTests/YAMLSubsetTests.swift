@@ -38,37 +38,55 @@ struct YAMLSubsetTests {
 
     @Test func specExampleParsesToTheExpectedTree() throws {
         let root = try parse(Self.specExample)
-        let expected = ConfigNode.mapping([
-            entry("agent_id", 1, plain("web-01", 1)),
-            entry("state_dir", 2, plain("/var/lib/sessiontail", 2)),
-            entry("sources", 3, .sequence([
-                .mapping([
-                    entry("name", 4, plain("nginx", 4)),
-                    entry("paths", 5, .sequence([quoted("/var/log/nginx/{host}.access.log", 5)], line: 5)),
-                    entry("exclude", 6, .sequence([], line: 6)),
-                    entry("format", 7, plain("combined", 7)),
-                    entry("host", 8, plain("www.example.com", 8)),
-                    entry("client_ip", 9, plain("remote_addr", 9)),
-                ], line: 4),
-            ], line: 4)),
-            entry("session", 10, .mapping([
-                entry("gap", 11, plain("5m", 11)),
-                entry("lateness", 12, plain("60s", 12)),
-            ], line: 11)),
-            entry("postgres", 13, .mapping([
-                entry("conninfo", 14, quoted("host=db.internal dbname=analytics user=sessiontail", 14)),
-                entry("table", 15, plain("sessions", 15)),
-                entry("batch_size", 16, plain("10000", 16)),
-                entry("batch_age", 17, plain("2s", 17)),
-            ], line: 14)),
-            entry("limits", 18, .mapping([
-                entry("memory", 19, plain("64MiB", 19)),
-                entry("disk", 20, plain("1GiB", 20)),
-            ], line: 19)),
-            entry("metrics", 21, .mapping([
-                entry("listen", 22, plain("127.0.0.1:9464", 22)),
-            ], line: 22)),
-        ], line: 1)
+        let expected = ConfigNode.mapping(
+            [
+                entry("agent_id", 1, plain("web-01", 1)),
+                entry("state_dir", 2, plain("/var/lib/sessiontail", 2)),
+                entry(
+                    "sources", 3,
+                    .sequence(
+                        [
+                            .mapping(
+                                [
+                                    entry("name", 4, plain("nginx", 4)),
+                                    entry(
+                                        "paths", 5, .sequence([quoted("/var/log/nginx/{host}.access.log", 5)], line: 5)),
+                                    entry("exclude", 6, .sequence([], line: 6)),
+                                    entry("format", 7, plain("combined", 7)),
+                                    entry("host", 8, plain("www.example.com", 8)),
+                                    entry("client_ip", 9, plain("remote_addr", 9)),
+                                ], line: 4)
+                        ], line: 4)),
+                entry(
+                    "session", 10,
+                    .mapping(
+                        [
+                            entry("gap", 11, plain("5m", 11)),
+                            entry("lateness", 12, plain("60s", 12)),
+                        ], line: 11)),
+                entry(
+                    "postgres", 13,
+                    .mapping(
+                        [
+                            entry("conninfo", 14, quoted("host=db.internal dbname=analytics user=sessiontail", 14)),
+                            entry("table", 15, plain("sessions", 15)),
+                            entry("batch_size", 16, plain("10000", 16)),
+                            entry("batch_age", 17, plain("2s", 17)),
+                        ], line: 14)),
+                entry(
+                    "limits", 18,
+                    .mapping(
+                        [
+                            entry("memory", 19, plain("64MiB", 19)),
+                            entry("disk", 20, plain("1GiB", 20)),
+                        ], line: 19)),
+                entry(
+                    "metrics", 21,
+                    .mapping(
+                        [
+                            entry("listen", 22, plain("127.0.0.1:9464", 22))
+                        ], line: 22)),
+            ], line: 1)
         #expect(root == expected)
         // A few nodes on their own, so a mismatch above is easy to place.
         #expect(root[path: "sources", 0, "format"] == plain("combined", 7))
@@ -79,7 +97,9 @@ struct YAMLSubsetTests {
     }
 
     @Test func specExampleWithCRLFAndBOMAndDocumentStartParsesTheSame() throws {
-        let crlf = "\u{FEFF}---\r\n" + Self.specExample.split(separator: "\n", omittingEmptySubsequences: false)
+        let crlf =
+            "\u{FEFF}---\r\n"
+            + Self.specExample.split(separator: "\n", omittingEmptySubsequences: false)
             .joined(separator: "\r\n")
         let shifted = try parse(crlf)
         // The `---` line shifts every line by one.
@@ -91,7 +111,9 @@ struct YAMLSubsetTests {
     // MARK: Supported constructs
 
     @Test func emptyDocumentsAreEmptyMappings() throws {
-        let texts = ["", "\n\n", "# only a comment\n  # another\n", "---\n", "--- # start\n# c\n", "\u{FEFF}", " \t \n"]
+        let texts = [
+            "", "\n\n", "# only a comment\n  # another\n", "---\n", "--- # start\n# c\n", "\u{FEFF}", " \t \n",
+        ]
         for text in texts {
             #expect(try parse(text) == .mapping([], line: 1), "\(text.debugDescription)")
         }
@@ -99,13 +121,19 @@ struct YAMLSubsetTests {
 
     @Test func nestedMappings() throws {
         let root = try parse("a:\n  b:\n    c: 1\n  d: 2\ne: 3\n")
-        #expect(root == .mapping([
-            entry("a", 1, .mapping([
-                entry("b", 2, .mapping([entry("c", 3, plain("1", 3))], line: 3)),
-                entry("d", 4, plain("2", 4)),
-            ], line: 2)),
-            entry("e", 5, plain("3", 5)),
-        ], line: 1))
+        #expect(
+            root
+                == .mapping(
+                    [
+                        entry(
+                            "a", 1,
+                            .mapping(
+                                [
+                                    entry("b", 2, .mapping([entry("c", 3, plain("1", 3))], line: 3)),
+                                    entry("d", 4, plain("2", 4)),
+                                ], line: 2)),
+                        entry("e", 5, plain("3", 5)),
+                    ], line: 1))
     }
 
     @Test func keysKeepFileOrder() throws {
@@ -137,49 +165,70 @@ struct YAMLSubsetTests {
               - p
             """
         let root = try parse(text)
-        #expect(root[path: "sources"] == .sequence([
-            .mapping([
-                entry("name", 2, plain("x", 2)),
-                entry("paths", 3, .sequence([plain("a", 3), plain("b", 3)], line: 3)),
-                entry("nested", 4, .mapping([entry("deep", 5, plain("1", 5))], line: 5)),
-            ], line: 2),
-            .mapping([entry("name", 6, plain("y", 6)), entry("format", 7, plain("combined", 7))], line: 6),
-        ], line: 2))
-        #expect(root[path: "sources2"] == .sequence([
-            .mapping([
-                entry("name", 9, plain("z", 9)),
-                entry("paths", 10, .sequence([plain("p", 11)], line: 11)),
-            ], line: 9),
-        ], line: 9))
+        #expect(
+            root[path: "sources"]
+                == .sequence(
+                    [
+                        .mapping(
+                            [
+                                entry("name", 2, plain("x", 2)),
+                                entry("paths", 3, .sequence([plain("a", 3), plain("b", 3)], line: 3)),
+                                entry("nested", 4, .mapping([entry("deep", 5, plain("1", 5))], line: 5)),
+                            ], line: 2),
+                        .mapping([entry("name", 6, plain("y", 6)), entry("format", 7, plain("combined", 7))], line: 6),
+                    ], line: 2))
+        #expect(
+            root[path: "sources2"]
+                == .sequence(
+                    [
+                        .mapping(
+                            [
+                                entry("name", 9, plain("z", 9)),
+                                entry("paths", 10, .sequence([plain("p", 11)], line: 11)),
+                            ], line: 9)
+                    ], line: 9))
     }
 
     @Test func nestedSequencesAndEmptyItems() throws {
-        #expect(try parse("- - a\n  - b\n- c\n") == .sequence([
-            .sequence([plain("a", 1), plain("b", 2)], line: 1),
-            plain("c", 3),
-        ], line: 1))
-        #expect(try parse("-\n  - a\n-\n- # nothing\n") == .sequence([
-            .sequence([plain("a", 2)], line: 2), .null(line: 3), .null(line: 4),
-        ], line: 1))
+        #expect(
+            try parse("- - a\n  - b\n- c\n")
+                == .sequence(
+                    [
+                        .sequence([plain("a", 1), plain("b", 2)], line: 1),
+                        plain("c", 3),
+                    ], line: 1))
+        #expect(
+            try parse("-\n  - a\n-\n- # nothing\n")
+                == .sequence(
+                    [
+                        .sequence([plain("a", 2)], line: 2), .null(line: 3), .null(line: 4),
+                    ], line: 1))
         #expect(try parse("-\n  k: v\n") == .sequence([.mapping([entry("k", 2, plain("v", 2))], line: 2)], line: 1))
     }
 
     @Test func flowSequences() throws {
-        #expect(try parse(#"k: ["/var/log/*.log", 'b', c]"#)[path: "k"]
-            == .sequence([quoted("/var/log/*.log", 1), quoted("b", 1), plain("c", 1)], line: 1))
+        #expect(
+            try parse(#"k: ["/var/log/*.log", 'b', c]"#)[path: "k"]
+                == .sequence([quoted("/var/log/*.log", 1), quoted("b", 1), plain("c", 1)], line: 1))
         #expect(try parse("k: []")[path: "k"] == .sequence([], line: 1))
         #expect(try parse("k: [ ]  # none")[path: "k"] == .sequence([], line: 1))
-        #expect(try parse("k: [ a b , c#d ,]")[path: "k"]
-            == .sequence([plain("a b", 1), plain("c#d", 1)], line: 1))
-        #expect(try parse("k: [~, null, 'null', http://x:1]")[path: "k"]
-            == .sequence([.null(line: 1), .null(line: 1), quoted("null", 1), plain("http://x:1", 1)], line: 1))
-        #expect(try parse("- [a, \"x: y\"]") == .sequence([.sequence([plain("a", 1), quoted("x: y", 1)], line: 1)],
-                                                        line: 1))
+        #expect(
+            try parse("k: [ a b , c#d ,]")[path: "k"]
+                == .sequence([plain("a b", 1), plain("c#d", 1)], line: 1))
+        #expect(
+            try parse("k: [~, null, 'null', http://x:1]")[path: "k"]
+                == .sequence([.null(line: 1), .null(line: 1), quoted("null", 1), plain("http://x:1", 1)], line: 1))
+        #expect(
+            try parse("- [a, \"x: y\"]")
+                == .sequence(
+                    [.sequence([plain("a", 1), quoted("x: y", 1)], line: 1)],
+                    line: 1))
         #expect(try parse("k:\n  [a]\n")[path: "k"] == .sequence([plain("a", 2)], line: 2))
     }
 
     @Test func plainScalarsAndComments() throws {
-        let root = try parse("""
+        let root = try parse(
+            """
             # header
 
             a: b#c
@@ -215,7 +264,8 @@ struct YAMLSubsetTests {
     }
 
     @Test func doubleQuotedScalarsAndEscapes() throws {
-        let root = try parse(#"""
+        let root = try parse(
+            #"""
             a: "q\" b\\ n\n t\t u\u00e9 U\U0001F600 s\/"
             b: ""
             "key: with colon": "v"
@@ -236,15 +286,18 @@ struct YAMLSubsetTests {
 
     @Test func emptyValuesAndNulls() throws {
         let root = try parse("a:\nb: ~\nc: null\nd: NULL\ne: \"null\"\nf:   # comment\ng:\n")
-        #expect(root == .mapping([
-            entry("a", 1, .null(line: 1)),
-            entry("b", 2, .null(line: 2)),
-            entry("c", 3, .null(line: 3)),
-            entry("d", 4, .null(line: 4)),
-            entry("e", 5, quoted("null", 5)),
-            entry("f", 6, .null(line: 6)),
-            entry("g", 7, .null(line: 7)),
-        ], line: 1))
+        #expect(
+            root
+                == .mapping(
+                    [
+                        entry("a", 1, .null(line: 1)),
+                        entry("b", 2, .null(line: 2)),
+                        entry("c", 3, .null(line: 3)),
+                        entry("d", 4, .null(line: 4)),
+                        entry("e", 5, quoted("null", 5)),
+                        entry("f", 6, .null(line: 6)),
+                        entry("g", 7, .null(line: 7)),
+                    ], line: 1))
     }
 
     @Test func valueAloneOnTheNextLine() throws {
@@ -254,17 +307,21 @@ struct YAMLSubsetTests {
     }
 
     @Test func crlfBomAndLeadingDocumentStart() throws {
-        let expected = ConfigNode.mapping([
-            entry("a", 2, plain("1", 2)),
-            entry("b", 3, .sequence([plain("x", 4)], line: 4)),
-        ], line: 2)
+        let expected = ConfigNode.mapping(
+            [
+                entry("a", 2, plain("1", 2)),
+                entry("b", 3, .sequence([plain("x", 4)], line: 4)),
+            ], line: 2)
         #expect(try parse("\u{FEFF}---\r\na: 1\r\nb:\r\n  - x\r\n") == expected)
         #expect(try parse("--- # doc\na: 1\nb:\n  - x") == expected)
     }
 
     @Test func wholeDocumentMayBeIndented() throws {
-        #expect(try parse("  a: 1\n  b: 2\n") == .mapping([entry("a", 1, plain("1", 1)), entry("b", 2, plain("2", 2))],
-                                                           line: 1))
+        #expect(
+            try parse("  a: 1\n  b: 2\n")
+                == .mapping(
+                    [entry("a", 1, plain("1", 1)), entry("b", 2, plain("2", 2))],
+                    line: 1))
     }
 
     @Test func blankLinesMayHoldTabsAndCommentsMayFollowTabs() throws {

@@ -23,7 +23,9 @@ struct WriteAheadLogTests {
         #expect(CRC32C.checksum(Array("123456789".utf8)) == 0xE306_9283)
         #expect(CRC32C.checksum([]) == 0)
         let long = (0..<1000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
-        #expect(CRC32C.checksum(Array(long[500...]), continuing: CRC32C.checksum(Array(long[..<500]))) == CRC32C.checksum(long))
+        #expect(
+            CRC32C.checksum(Array(long[500...]), continuing: CRC32C.checksum(Array(long[..<500])))
+                == CRC32C.checksum(long))
     }
 
     func payloads(_ n: Int) -> [[UInt8]] {

@@ -24,7 +24,9 @@ func reference(_ events: [AgentEvent], gap: Int64) -> [DBRow] {
                 current = c
             } else {
                 if let c = current { rows.append(c) }
-                current = DBRow(host: "a.example", ip: client, start: e.time, end: e.time, count: 1, bytes: 10, errors: 0, landingPath: e.path, userAgent: "ua")
+                current = DBRow(
+                    host: "a.example", ip: client, start: e.time, end: e.time, count: 1, bytes: 10, errors: 0,
+                    landingPath: e.path, userAgent: "ua")
             }
         }
         if let c = current { rows.append(c) }
@@ -35,7 +37,8 @@ func reference(_ events: [AgentEvent], gap: Int64) -> [DBRow] {
 /// One agent's fragments: its share of the events through a window store with a small lateness and
 /// memory cap, so that it emits partial sessions as well.
 func fragments(of events: [AgentEvent], agent: Int) -> [Fragment] {
-    var store = WindowStore(configuration: SessionizerConfiguration(gapMillis: gap, latenessMillis: minute, memoryLimit: 6_000))
+    var store = WindowStore(
+        configuration: SessionizerConfiguration(gapMillis: gap, latenessMillis: minute, memoryLimit: 6_000))
     var out: [Fragment] = []
     let host = Array("a.example".utf8)
     let dash = Array("-".utf8)
@@ -48,7 +51,10 @@ func fragments(of events: [AgentEvent], agent: Int) -> [Fragment] {
                 path.withUnsafeBytes { p in
                     dash.withUnsafeBytes { r in
                         ua.withUnsafeBytes { u in
-                            store.add(Event(host: h, client: c, time: e.time, bytes: 10, status: 200, path: p, referrer: r, userAgent: u, origin: UInt64(agent << 32 | i)))
+                            store.add(
+                                Event(
+                                    host: h, client: c, time: e.time, bytes: 10, status: 200, path: p, referrer: r,
+                                    userAgent: u, origin: UInt64(agent << 32 | i)))
                         }
                     }
                 }

@@ -21,7 +21,8 @@ struct RestartTests {
         let (version, name) = try cluster()
         let table = try Database.freshTable("r")
         func batch(_ b: Int) -> [Fragment] {
-            (0..<500).map { i in fragment(client: "10.\(b).\(i % 250).\(i / 250)", start: Int64(b) * 10 * gap, count: 2) }
+            (0..<500).map { i in fragment(client: "10.\(b).\(i % 250).\(i / 250)", start: Int64(b) * 10 * gap, count: 2)
+            }
         }
         let s = FragmentShipper(
             conninfo: "", table: table, gapMillis: gap, agentID: "restart", backoff: Backoff(base: 0.05, cap: 0.5))

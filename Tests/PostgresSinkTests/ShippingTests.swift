@@ -17,7 +17,8 @@ struct ShippingTests {
         let table = try Database.freshTable()
         try Schema.prepare(db, table: table, gapMillis: gap)
         try Schema.prepare(db, table: table, gapMillis: gap)  // idempotent
-        let version = try db.execute("SELECT version, gap_ms FROM sessiontail_schema WHERE table_name = $1", parameters: [table.name])
+        let version = try db.execute(
+            "SELECT version, gap_ms FROM sessiontail_schema WHERE table_name = $1", parameters: [table.name])
         #expect(version.rows.first == ["1", "300000"])
         #expect(throws: PostgresError.self) { try Schema.prepare(db, table: table, gapMillis: gap + 1_000) }
         do {
@@ -46,11 +47,17 @@ struct ShippingTests {
             fragment(host: "other.example", client: "1.1.1.3", start: 0, count: 100),
         ])
         try db.execute("SET search_path TO \(schema)")
-        let average = try db.execute("SELECT ROUND(AVG(event_count), 2) AS avg_events FROM sessions WHERE host LIKE '%techcreator.io';")
+        let average = try db.execute(
+            "SELECT ROUND(AVG(event_count), 2) AS avg_events FROM sessions WHERE host LIKE '%techcreator.io';")
         #expect(average.rows == [["4.50"]])
         let perHost = try db.execute(
-            "SELECT host, COUNT(*) AS sessions, ROUND(AVG(event_count), 2) AS avg_events FROM sessions GROUP BY host ORDER BY host;")
-        #expect(perHost.rows == [["blog.techcreator.io", "1", "6.00"], ["other.example", "1", "100.00"], ["shop.techcreator.io", "1", "3.00"]])
+            "SELECT host, COUNT(*) AS sessions, ROUND(AVG(event_count), 2) AS avg_events FROM sessions GROUP BY host ORDER BY host;"
+        )
+        #expect(
+            perHost.rows == [
+                ["blog.techcreator.io", "1", "6.00"], ["other.example", "1", "100.00"],
+                ["shop.techcreator.io", "1", "3.00"],
+            ])
         let report = try SessionReport.run(db, table: table, hostPattern: "%techcreator.io", hosts: [])
         #expect(report.averageEvents == "4.50")
         #expect(report.hosts.map(\.host) == ["blog.techcreator.io", "other.example", "shop.techcreator.io"])
@@ -61,17 +68,24 @@ struct ShippingTests {
         let db = try Database.connect()
         let table = try Database.freshTable()
         let s = shipper(table)
-        try s.shipOnce([fragment(start: 0, end: minute, count: 2, path: "/a"), fragment(start: 20 * minute, count: 1, path: "/z")])
+        try s.shipOnce([
+            fragment(start: 0, end: minute, count: 2, path: "/a"), fragment(start: 20 * minute, count: 1, path: "/z"),
+        ])
         #expect(try Database.rows(table, connection: db).count == 2)
         // 6 min: within the gap of the first session (ends at 1 min). 14 min bridges 6 min… no: 6 → 14 is 8 min.
         try s.shipOnce([fragment(start: 6 * minute, count: 1, path: "/b")])
         #expect(try Database.rows(table, connection: db).map(\.count) == [3, 1])
         // 10 and 15 minutes: 6 → 10 → 15 → 20 chains everything into one session.
-        try s.shipOnce([fragment(start: 10 * minute, count: 1, path: "/c"), fragment(start: 15 * minute, count: 1, path: "/d")])
-        let rows = try Database.rows(table, connection: db)
-        #expect(rows == [
-            DBRow(host: "a.example", ip: "10.0.0.1", start: 0, end: 20 * minute, count: 6, bytes: 50, errors: 0, landingPath: "/a", userAgent: "ua", client: "10.0.0.1")
+        try s.shipOnce([
+            fragment(start: 10 * minute, count: 1, path: "/c"), fragment(start: 15 * minute, count: 1, path: "/d"),
         ])
+        let rows = try Database.rows(table, connection: db)
+        #expect(
+            rows == [
+                DBRow(
+                    host: "a.example", ip: "10.0.0.1", start: 0, end: 20 * minute, count: 6, bytes: 50, errors: 0,
+                    landingPath: "/a", userAgent: "ua", client: "10.0.0.1")
+            ])
     }
 
     @Test func exactlyTheGapApartMergesAndOneMillisecondMoreDoesNot() throws {
@@ -86,7 +100,9 @@ struct ShippingTests {
     @Test func shippingTheSameBatchTwiceChangesNothing() throws {
         let db = try Database.connect()
         let table = try Database.freshTable()
-        let batch = (0..<50).map { i in fragment(client: "10.0.\(i % 7).1", start: Int64(i) * 2 * minute, count: Int64(i % 3 + 1)) }
+        let batch = (0..<50).map { i in
+            fragment(client: "10.0.\(i % 7).1", start: Int64(i) * 2 * minute, count: Int64(i % 3 + 1))
+        }
         let first = try shipper(table).shipOnce(batch)
         let before = try Database.rows(table, connection: db)
         let second = try shipper(table).shipOnce(batch)
@@ -114,9 +130,16 @@ struct ShippingTests {
         // that are not UTF-8, tabs and newlines among them, non-ASCII UTF-8.
         let odd = #"/q"uo\te\x09tab\x0Anl\xE9 café ✓ 'single' ; DROP TABLE x; --"#
         let host = "Host-With.Quotes\"And\\Backslash"
-        try shipper(table).shipOnce([fragment(host: host, client: "crawl-1.example.com", start: 5, path: odd, referrer: odd, agent: odd)])
+        try shipper(table).shipOnce([
+            fragment(host: host, client: "crawl-1.example.com", start: 5, path: odd, referrer: odd, agent: odd)
+        ])
         let rows = try Database.rows(table, connection: db)
-        #expect(rows == [DBRow(host: host, ip: "crawl-1.example.com", start: 5, end: 5, count: 1, bytes: 10, errors: 0, landingPath: odd, referrer: odd, userAgent: odd, client: nil)])
+        #expect(
+            rows == [
+                DBRow(
+                    host: host, ip: "crawl-1.example.com", start: 5, end: 5, count: 1, bytes: 10, errors: 0,
+                    landingPath: odd, referrer: odd, userAgent: odd, client: nil)
+            ])
         try shipper(table).shipOnce([fragment(client: "2001:db8::1", start: 5)])
         #expect(try Database.rows(table, connection: db).last?.client == "2001:db8::1")
     }

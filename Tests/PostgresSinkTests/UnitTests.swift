@@ -4,11 +4,17 @@ import Testing
 @Suite("Connection strings, errors and backoff")
 struct UnitTests {
     @Test func passwordsNeverShow() {
-        #expect(Conninfo.redacted("host=db dbname=analytics user=st password=s3cret") == "host=db dbname=analytics user=st password=***")
+        #expect(
+            Conninfo.redacted("host=db dbname=analytics user=st password=s3cret")
+                == "host=db dbname=analytics user=st password=***")
         #expect(Conninfo.redacted("host=db password='it''s secret' port=5432").contains("password=***"))
         #expect(!Conninfo.redacted("host=db password='a b c' port=5432").contains("a b c"))
-        #expect(Conninfo.redacted("postgresql://st:s3cret@db.internal:5432/analytics?sslmode=require") == "postgresql://st:***@db.internal:5432/analytics?sslmode=require")
-        #expect(Conninfo.redacted("postgres://db/analytics?user=st&password=s3cret") == "postgres://db/analytics?user=st&password=***")
+        #expect(
+            Conninfo.redacted("postgresql://st:s3cret@db.internal:5432/analytics?sslmode=require")
+                == "postgresql://st:***@db.internal:5432/analytics?sslmode=require")
+        #expect(
+            Conninfo.redacted("postgres://db/analytics?user=st&password=s3cret")
+                == "postgres://db/analytics?user=st&password=***")
         #expect(Conninfo.redacted("postgresql://db/analytics") == "postgresql://db/analytics")
     }
 

@@ -25,8 +25,14 @@ struct SessionSemanticsTests {
     @Test func aLateEventBridgesTwoSessions() {
         // 0 and 500 are two sessions until 250 arrives, late, and joins them.
         let events = [e("1.1.1.1", 0), e("1.1.1.1", 500), e("1.1.1.1", 250)]
-        let rows = sessionize(events, configuration: SessionizerConfiguration(gapMillis: 300_000, latenessMillis: 3_600_000))
-        #expect(rows == [Row(host: "a.example", client: "1.1.1.1", start: 0, end: 500_000, count: 3, bytes: 3, errors: 0, landingPath: "/")])
+        let rows = sessionize(
+            events, configuration: SessionizerConfiguration(gapMillis: 300_000, latenessMillis: 3_600_000))
+        #expect(
+            rows == [
+                Row(
+                    host: "a.example", client: "1.1.1.1", start: 0, end: 500_000, count: 3, bytes: 3, errors: 0,
+                    landingPath: "/")
+            ])
     }
 
     @Test func landingPageIsTheEarliestEventEvenWhenItArrivesLast() {
@@ -48,11 +54,15 @@ struct SessionSemanticsTests {
 
     @Test func keysAreClientAndLowerCasedHost() {
         let events = [
-            e("1.1.1.1", 0, host: "Example.COM"), e("1.1.1.1", 10, host: "example.com"), e("1.1.1.1", 20, host: "other.com"),
+            e("1.1.1.1", 0, host: "Example.COM"), e("1.1.1.1", 10, host: "example.com"),
+            e("1.1.1.1", 20, host: "other.com"),
             e("1.1.1.2", 30, host: "example.com"),
         ]
         let rows = sessionize(events, configuration: config)
-        #expect(rows.map { "\($0.host)|\($0.client)|\($0.count)" } == ["example.com|1.1.1.1|2", "example.com|1.1.1.2|1", "other.com|1.1.1.1|1"])
+        #expect(
+            rows.map { "\($0.host)|\($0.client)|\($0.count)" } == [
+                "example.com|1.1.1.1|2", "example.com|1.1.1.2|1", "other.com|1.1.1.1|1",
+            ])
     }
 
     @Test func errorsAndBytesAreSummed() {
@@ -78,7 +88,8 @@ struct SessionSemanticsTests {
     }
 
     @Test func memoryCapEvictsLeastRecentlyActiveFirst() {
-        var store = WindowStore(configuration: SessionizerConfiguration(gapMillis: 300_000, latenessMillis: 60_000, memoryLimit: 0))
+        var store = WindowStore(
+            configuration: SessionizerConfiguration(gapMillis: 300_000, latenessMillis: 60_000, memoryLimit: 0))
         store.add(e("a", 0))
         let fragments = store.takeFragments()
         #expect(fragments.count == 1)

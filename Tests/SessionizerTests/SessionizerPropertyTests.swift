@@ -8,8 +8,10 @@ let eventsGen = zip(
     Gen.int(in: 0...2), Gen.int(in: 0...3), Gen.int(in: 0...40), Gen.int(in: 0...2), Gen.int(in: 0...3)
 ).map { host, client, slot, jitter, status -> TestEvent in
     TestEvent(
-        host: ["a.example", "B.example", "b.example"][host], client: ["10.0.0.1", "10.0.0.2", "::1", "h.example"][client],
-        time: Int64(slot) * 100_000 + Int64(jitter) * 50_000, bytes: Int64(slot + 1), status: [200, 304, 404, 503][status],
+        host: ["a.example", "B.example", "b.example"][host],
+        client: ["10.0.0.1", "10.0.0.2", "::1", "h.example"][client],
+        time: Int64(slot) * 100_000 + Int64(jitter) * 50_000, bytes: Int64(slot + 1),
+        status: [200, 304, 404, 503][status],
         path: "/p\(slot)")
 }.array(of: 0...60)
 
@@ -45,7 +47,8 @@ struct SessionizerPropertyTests {
             let events = generated
             let shuffled = zip(events, order).sorted { $0.1 < $1.1 }.map(\.0)
             var store = WindowStore(
-                configuration: SessionizerConfiguration(gapMillis: 300_000, latenessMillis: .max / 4, memoryLimit: .max))
+                configuration: SessionizerConfiguration(gapMillis: 300_000, latenessMillis: .max / 4, memoryLimit: .max)
+            )
             for e in shuffled { store.add(e) }
             #expect(store.takeFragments().isEmpty)
             store.flush()
@@ -85,7 +88,8 @@ struct SessionizerPropertyTests {
         await propertyCheck(count: 300, input: eventsGen, orderGen, Gen.int(in: 1...8)) { events, order, every in
             let shuffled = zip(events, order).sorted { $0.1 < $1.1 }.map(\.0)
             var store = WindowStore(
-                configuration: SessionizerConfiguration(gapMillis: 300_000, latenessMillis: 60_000, memoryLimit: memoryLimit))
+                configuration: SessionizerConfiguration(
+                    gapMillis: 300_000, latenessMillis: 60_000, memoryLimit: memoryLimit))
             func key(_ f: Fragment) -> [UInt8] { Array(f.host) + [0] + Array(f.client) }
             var replayed: [[UInt8]: [Row]] = [:]
             func commit() {

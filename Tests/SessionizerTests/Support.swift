@@ -27,7 +27,10 @@ struct Row: Hashable, Comparable, CustomStringConvertible {
         (a.host, a.client, a.start) < (b.host, b.client, b.start)
     }
 
-    init(host: String, client: String, start: Int64, end: Int64, count: Int64, bytes: Int64, errors: Int64, landingPath: String) {
+    init(
+        host: String, client: String, start: Int64, end: Int64, count: Int64, bytes: Int64, errors: Int64,
+        landingPath: String
+    ) {
         self.host = host
         self.client = client
         self.start = start

@@ -8,7 +8,8 @@ import Testing
 @Suite("Checkpoint identity")
 struct CheckpointTests {
     /// 1.5 KiB of lines: more than a fingerprint.
-    static let shared = (0..<30).map { "10.0.0.\($0) - - [10/Oct/2025:13:00:00 +0000] \"GET / HTTP/1.1\" 200 1\n" }.joined()
+    static let shared = (0..<30).map { "10.0.0.\($0) - - [10/Oct/2025:13:00:00 +0000] \"GET / HTTP/1.1\" 200 1\n" }
+        .joined()
 
     func lookup(_ checkpoints: Checkpoints, _ path: String) throws -> Checkpoints.Entry? {
         let file = try InputFile(path: path)

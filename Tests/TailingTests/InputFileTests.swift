@@ -35,7 +35,8 @@ struct InputFileTests {
 
     @Test func plainAndGzipGiveTheSameLines() throws {
         let dir = try ScratchDirectory()
-        try (content.joined(separator: "\n") + "\n").write(toFile: dir.path("a.log"), atomically: false, encoding: .utf8)
+        try (content.joined(separator: "\n") + "\n").write(
+            toFile: dir.path("a.log"), atomically: false, encoding: .utf8)
         try sh("gzip -c \(dir.path("a.log")) > \(dir.path("a.log.gz"))")
         // A gzip file named without .gz is still recognised by its content.
         try sh("cp \(dir.path("a.log.gz")) \(dir.path("renamed"))")
@@ -56,7 +57,8 @@ struct InputFileTests {
 
     @Test func truncatedGzipIsAnError() throws {
         let dir = try ScratchDirectory()
-        try (content.joined(separator: "\n") + "\n").write(toFile: dir.path("a.log"), atomically: false, encoding: .utf8)
+        try (content.joined(separator: "\n") + "\n").write(
+            toFile: dir.path("a.log"), atomically: false, encoding: .utf8)
         try sh("gzip -c \(dir.path("a.log")) | head -c 20000 > \(dir.path("cut.gz"))")
         #expect(throws: InputError.self) { try lines(of: dir.path("cut.gz")) }
     }

@@ -46,7 +46,8 @@ struct LineReaderTests {
     @Test func sameLinesWhereverTheStreamIsSplit() throws {
         let bytes = Array(text.utf8)
         for size in 1...bytes.count {
-            var reader = LineReader(source: ChunkedSource(bytes: bytes, sizes: [size]), maxLineLength: 100, bufferSize: 128)
+            var reader = LineReader(
+                source: ChunkedSource(bytes: bytes, sizes: [size]), maxLineLength: 100, bufferSize: 128)
             #expect(try readAll(&reader) == expected, "chunks of \(size)")
             #expect(reader.offset == UInt64(bytes.count))
         }
@@ -65,7 +66,8 @@ struct LineReaderTests {
         let long = String(repeating: "x", count: 1_000)
         let bytes = Array("ok\n\(long)\nafter\n\(long)".utf8)
         for size in [1, 7, 64, 4096] {
-            var reader = LineReader(source: ChunkedSource(bytes: bytes, sizes: [size]), maxLineLength: 50, bufferSize: 64)
+            var reader = LineReader(
+                source: ChunkedSource(bytes: bytes, sizes: [size]), maxLineLength: 50, bufferSize: 64)
             #expect(try readAll(&reader) == [.line("ok"), .tooLong, .line("after"), .tooLong], "chunks of \(size)")
             #expect(reader.offset == UInt64(bytes.count))
             #expect(reader.lineNumber == 4)
@@ -82,7 +84,9 @@ struct LineReaderTests {
 @Suite("Rotated sets")
 struct RotationOrderTests {
     @Test func numberedSetIsReadOldestFirst() {
-        let given = ["access.log", "access.log.1", "access.log.10.gz", "access.log.2.gz", "error.log", "access.log.3.gz"]
+        let given = [
+            "access.log", "access.log.1", "access.log.10.gz", "access.log.2.gz", "error.log", "access.log.3.gz",
+        ]
         #expect(
             RotationOrder.sorted(given) == [
                 "access.log.10.gz", "access.log.3.gz", "access.log.2.gz", "access.log.1", "access.log", "error.log",
@@ -91,7 +95,10 @@ struct RotationOrderTests {
 
     @Test func datedSetIsReadOldestFirst() {
         let given = ["/v/a.log", "/v/a.log-20250103", "/v/a.log-20250101.gz", "/v/a.log-20250102.gz"]
-        #expect(RotationOrder.sorted(given) == ["/v/a.log-20250101.gz", "/v/a.log-20250102.gz", "/v/a.log-20250103", "/v/a.log"])
+        #expect(
+            RotationOrder.sorted(given) == [
+                "/v/a.log-20250101.gz", "/v/a.log-20250102.gz", "/v/a.log-20250103", "/v/a.log",
+            ])
     }
 
     @Test func unrelatedFilesKeepTheirOrder() {

@@ -7,7 +7,11 @@ public enum ReportFormatter {
         case "csv":
             var out = "host,sessions,avg_events,median_events,median_duration_s,bounce_rate\n"
             for h in report.hosts {
-                out += [h.host, String(h.sessions), h.averageEvents, h.medianEvents, h.medianDurationSeconds, h.bounceRate]
+                out +=
+                    [
+                        h.host, String(h.sessions), h.averageEvents, h.medianEvents, h.medianDurationSeconds,
+                        h.bounceRate,
+                    ]
                     .map(csvField).joined(separator: ",") + "\n"
             }
             return out
@@ -20,10 +24,14 @@ public enum ReportFormatter {
             return "{\"host_like\":\(jsonString(report.hostPattern)),\"avg_events\":\(report.averageEvents ?? "null"),"
                 + "\"hosts\":[\(hosts.joined(separator: ","))]}\n"
         default:
-            var out = "Average events per session, hosts like '\(report.hostPattern)': \(report.averageEvents ?? "no sessions")\n\n"
+            var out =
+                "Average events per session, hosts like '\(report.hostPattern)': \(report.averageEvents ?? "no sessions")\n\n"
             let header = ["host", "sessions", "avg events", "median events", "median duration", "bounce rate"]
             let rows = report.hosts.map { h in
-                [h.host, String(h.sessions), h.averageEvents, h.medianEvents, h.medianDurationSeconds + " s", h.bounceRate + " %"]
+                [
+                    h.host, String(h.sessions), h.averageEvents, h.medianEvents, h.medianDurationSeconds + " s",
+                    h.bounceRate + " %",
+                ]
             }
             let widths = header.indices.map { i in ([header[i]] + rows.map { $0[i] }).map(\.count).max() ?? 0 }
             func line(_ cells: [String]) -> String {

@@ -2,7 +2,7 @@ import AccessLog
 import Sessionizer
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Writes sessions as CSV (with a header) or JSON lines, byte by byte into a buffer flushed to a file

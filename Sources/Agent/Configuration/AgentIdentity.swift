@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The name an agent ships under (`--agent-id`, `agent_id:`): by default the machine's host name.

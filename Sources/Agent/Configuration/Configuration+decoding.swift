@@ -13,7 +13,8 @@ struct ConfigurationDecoder {
     func configuration(_ root: ConfigNode) throws(ConfigurationError) -> Configuration {
         let top = try reader.mapping(
             root, nil, allowed: ["agent_id", "state_dir", "sources", "session", "postgres", "limits", "metrics"])
-        let session = try reader.mapping(top["session"]?.value ?? .null(line: 0), "session", allowed: ["gap", "lateness"])
+        let session = try reader.mapping(
+            top["session"]?.value ?? .null(line: 0), "session", allowed: ["gap", "lateness"])
         let gap = try reader.duration(session["gap"], "session.gap", default: 300_000)
         guard gap > 0 else { throw fail(session["gap"]?.value, "session.gap", "the gap must be longer than 0") }
         let lateness = try reader.duration(session["lateness"], "session.lateness", default: 60_000)
@@ -36,7 +37,9 @@ struct ConfigurationDecoder {
             guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]),
                 (1...65535).contains(port), colon != listen.startIndex
             else {
-                throw fail(metrics["listen"]?.value, "metrics.listen", "'\(listen)' is not an address:port such as 127.0.0.1:9464")
+                throw fail(
+                    metrics["listen"]?.value, "metrics.listen",
+                    "'\(listen)' is not an address:port such as 127.0.0.1:9464")
             }
         }
 
@@ -64,7 +67,8 @@ struct ConfigurationDecoder {
 
         return Configuration(
             agentID: agentID, stateDirectory: stateDirectory, sources: sources, gapMillis: gap,
-            latenessMillis: lateness, conninfo: try reader.string(postgres["conninfo"], "postgres.conninfo", default: ""),
+            latenessMillis: lateness,
+            conninfo: try reader.string(postgres["conninfo"], "postgres.conninfo", default: ""),
             table: table, batchSize: try reader.integer(postgres["batch_size"], "postgres.batch_size", default: 10_000),
             batchAgeMillis: try reader.duration(postgres["batch_age"], "postgres.batch_age", default: 2_000),
             memoryLimit: try reader.size(limits["memory"], "limits.memory", default: 64 << 20),
@@ -79,7 +83,9 @@ struct ConfigurationDecoder {
             throw fail(node, "\(key).name", "every source needs a name")
         }
         let paths = try reader.strings(fields["paths"], "\(key).paths")
-        guard !paths.isEmpty else { throw fail(fields["paths"]?.value ?? node, "\(key).paths", "list at least one path") }
+        guard !paths.isEmpty else {
+            throw fail(fields["paths"]?.value ?? node, "\(key).paths", "list at least one path")
+        }
         for path in paths {
             guard path.hasPrefix("/") else {
                 throw fail(fields["paths"]?.value, "\(key).paths", "'\(path)' is not an absolute path")
@@ -109,7 +115,9 @@ struct ConfigurationDecoder {
 
         let clientText = try reader.string(fields["client_ip"], "\(key).client_ip", default: "remote_addr")
         guard let clientIP = Configuration.Source.ClientIP(rawValue: clientText) else {
-            throw fail(fields["client_ip"]?.value, "\(key).client_ip", "'\(clientText)' is neither remote_addr nor x_forwarded_for")
+            throw fail(
+                fields["client_ip"]?.value, "\(key).client_ip",
+                "'\(clientText)' is neither remote_addr nor x_forwarded_for")
         }
         if clientIP == .xForwardedFor && !format.plan.hasForwardedFor {
             throw fail(
@@ -128,4 +136,3 @@ struct ConfigurationDecoder {
             formatName: formatString ?? presetName ?? "combined", host: host?.lowercased(), clientIP: clientIP)
     }
 }
-

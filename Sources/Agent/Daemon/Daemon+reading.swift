@@ -2,7 +2,7 @@ import Sessionizer
 import Tailing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension Daemon {
@@ -63,7 +63,8 @@ extension Daemon {
             if error.isNotFound { return }  // rotated away since discovery: next pass
             throw error
         }
-        try read(file, path: path, finish: !isLive && file.isGzip, key: key, host: host, source: source, into: &pipeline)
+        try read(
+            file, path: path, finish: !isLive && file.isGzip, key: key, host: host, source: source, into: &pipeline)
     }
 
     /// Reads `file` from its checkpoint; `finish`: to its very end (it will not grow), and marks it

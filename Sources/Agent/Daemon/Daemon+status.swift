@@ -1,7 +1,7 @@
 import Tailing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Read-only views of the daemon for `sessiontail status` and the metrics: nothing here changes it,

@@ -6,7 +6,7 @@ import SystemIO
 import Tailing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `sessiontail run`: reads what is new in every source, sessionizes it, ships closed sessions and

@@ -166,13 +166,17 @@ enum DaemonJournal {
             default:
                 throw InputError(
                     path: path,
-                    problem: "record \(record.sequence) is of a kind (\(record.kind)) this sessiontail does not know; upgrade sessiontail")
+                    problem:
+                        "record \(record.sequence) is of a kind (\(record.kind)) this sessiontail does not know; upgrade sessiontail"
+                )
             }
         }
         guard state.hasSnapshot else {
             throw InputError(
                 path: path,
-                problem: "the write-ahead log has no whole snapshot to start from (damaged); move the state directory away to start afresh")
+                problem:
+                    "the write-ahead log has no whole snapshot to start from (damaged); move the state directory away to start afresh"
+            )
         }
         state.outbox.removeAll { $0.sequence <= state.shippedThrough || $0.fragments.isEmpty }
         return state
@@ -226,7 +230,9 @@ enum DaemonJournal {
         func damaged() -> InputError {
             InputError(
                 path: path,
-                problem: "record \(sequence) of the write-ahead log passed its checksum but does not decode (written by another version?); move the state directory away to start afresh")
+                problem:
+                    "record \(sequence) of the write-ahead log passed its checksum but does not decode (written by another version?); move the state directory away to start afresh"
+            )
         }
 
         mutating func u64() throws -> UInt64 {

@@ -2,7 +2,7 @@ import AccessLog
 import Operations
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Watches the daemon from its own loop and tells the outside: the daemon's messages (to the journal,
@@ -264,7 +264,9 @@ public final class DaemonMonitor {
             try StatusFile.write(value, to: statusPath)
             writeFailed = false
         } catch {
-            if !writeFailed { log(.warning, "cannot write \(statusPath): \(error); `sessiontail status` will be stale") }
+            if !writeFailed {
+                log(.warning, "cannot write \(statusPath): \(error); `sessiontail status` will be stale")
+            }
             writeFailed = true
         }
     }

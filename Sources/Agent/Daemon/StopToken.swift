@@ -1,7 +1,7 @@
 import SystemIO
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// What asks the daemon to stop or to reload, and ends its waits early when it does: signals in a

@@ -1,7 +1,7 @@
 import Sessionizer
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Collects a batch run's fragments in bounded memory and hands them back joined into sessions, in
@@ -157,7 +157,8 @@ public struct SpoolError: Error, CustomStringConvertible {
     public let message: String
     init(message: String) { self.message = message }
     init(errno code: Int32) {
-        message = "cannot use a temporary file for sorting sessions (\(String(cString: strerror(code)))); set TMPDIR to a writable directory with space"
+        message =
+            "cannot use a temporary file for sorting sessions (\(String(cString: strerror(code)))); set TMPDIR to a writable directory with space"
     }
     public var description: String { message }
 }

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Numbers where events come from, so that fragment ids are deterministic: the same input (a re-run

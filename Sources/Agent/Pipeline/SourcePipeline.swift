@@ -3,7 +3,7 @@ import Sessionizer
 import Tailing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Settings of a batch run (`sessiontail sessionize`).

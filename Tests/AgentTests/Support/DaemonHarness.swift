@@ -5,7 +5,7 @@ import Testing
 @testable import Agent
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A daemon run in-process: a scratch directory with its logs and configuration, an in-memory table
@@ -74,7 +74,9 @@ final class DaemonHarness {
     /// A runner on the current configuration file (its status in the state directory, no systemd); its
     /// messages go to `runner.log` in the directory (``runnerLog``).
     func runner(drain: Bool = false) throws -> DaemonRunner {
-        if runnerLogDescriptor < 0 { runnerLogDescriptor = open(path("runner.log"), O_WRONLY | O_CREAT | O_APPEND, 0o644) }
+        if runnerLogDescriptor < 0 {
+            runnerLogDescriptor = open(path("runner.log"), O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        }
         return DaemonRunner(
             options: .init(configPath: path("sessiontail.yaml"), drain: drain, pollIntervalMillis: 10),
             configuration: try configuration(), stop: stop, sinks: sinks, clock: clock.now,

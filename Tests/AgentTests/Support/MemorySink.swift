@@ -37,7 +37,8 @@ final class MemoryTable {
     func eventsByClient() -> [String: Int64] {
         var out: [String: Int64] = [:]
         for fragment in fragments.values {
-            out[String(decoding: fragment.host, as: UTF8.self) + " " + String(decoding: fragment.client, as: UTF8.self),
+            out[
+                String(decoding: fragment.host, as: UTF8.self) + " " + String(decoding: fragment.client, as: UTF8.self),
                 default: 0] += fragment.eventCount
         }
         return out
