@@ -27,6 +27,9 @@ let package = Package(
             providers: [.apt(["libpq-dev"])]
         ),
         .target(name: "AccessLog"),
+        // Client addresses as 16-byte values, and what privacy and country lookups do with them; pure, so that
+        // the per-line path can parse, truncate and hash without allocating.
+        .target(name: "ClientAddress"),
         .target(
             name: "Sessionizer",
             dependencies: ["AccessLog"]
@@ -68,6 +71,11 @@ let package = Package(
         .testTarget(
             name: "AccessLogTests",
             dependencies: ["AccessLog", .product(name: "PropertyBased", package: "swift-property-based")]
+        ),
+        .testTarget(
+            name: "ClientAddressTests",
+            dependencies: ["ClientAddress", .product(name: "PropertyBased", package: "swift-property-based")],
+            exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "SessionizerTests",
