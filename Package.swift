@@ -5,6 +5,8 @@ import PackageDescription
 // AccessLog (pure) → Sessionizer (pure) → Journal (write-ahead log) / Tailing (files, zlib) /
 // PostgresSink (libpq) → Agent (wiring)
 // → sessiontail (CLI).
+// Beside them, for privacy and country lookups: ClientAddress (pure: 16-byte addresses, networks) →
+// AddressPrivacy (keyed digests, libcrypto).
 let package = Package(
     name: "sessiontail",
     platforms: [.macOS(.v15)],
@@ -26,10 +28,19 @@ let package = Package(
             pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"])]
         ),
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
         .target(name: "AccessLog"),
-        // Client addresses as 16-byte values, and what privacy and country lookups do with them; pure, so that
-        // the per-line path can parse, truncate and hash without allocating.
+        // Client addresses as 16-byte values; pure, so that the per-line path can parse and truncate them
+        // without allocating.
         .target(name: "ClientAddress"),
+        .target(
+            name: "AddressPrivacy",
+            dependencies: ["ClientAddress", "COpenSSL"]
+        ),
         .target(
             name: "Sessionizer",
             dependencies: ["AccessLog"]
@@ -75,6 +86,13 @@ let package = Package(
         .testTarget(
             name: "ClientAddressTests",
             dependencies: ["ClientAddress", .product(name: "PropertyBased", package: "swift-property-based")],
+            exclude: ["Fixtures"]
+        ),
+        .testTarget(
+            name: "AddressPrivacyTests",
+            dependencies: [
+                "AddressPrivacy", "ClientAddress", .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
             exclude: ["Fixtures"]
         ),
         .testTarget(

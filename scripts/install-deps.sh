@@ -5,7 +5,7 @@
 # Idempotent: installs only what is missing. Needs root (or sudo) when something is missing.
 set -euo pipefail
 
-packages=(pkg-config zlib1g-dev libpq-dev gzip python3 time postgresql postgresql-common logrotate)
+packages=(pkg-config zlib1g-dev libpq-dev libssl-dev gzip python3 time postgresql postgresql-common logrotate)
 if [ "${1:-}" = package ]; then
     packages+=(debhelper dpkg-dev lintian man-db procps systemd util-linux)
 fi
