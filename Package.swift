@@ -6,7 +6,7 @@ import PackageDescription
 // PostgresSink (libpq) → Agent (wiring)
 // → sessiontail (CLI).
 // Beside them, for privacy and country lookups: ClientAddress (pure: 16-byte addresses, networks) →
-// AddressPrivacy (keyed digests, libcrypto).
+// AddressPrivacy (keyed digests, libcrypto) / GeoIP (countries, libmaxminddb).
 let package = Package(
     name: "sessiontail",
     platforms: [.macOS(.v15)],
@@ -33,6 +33,11 @@ let package = Package(
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]
         ),
+        .systemLibrary(
+            name: "CMaxMindDB",
+            pkgConfig: "libmaxminddb",
+            providers: [.apt(["libmaxminddb-dev"])]
+        ),
         .target(name: "AccessLog"),
         // Client addresses as 16-byte values; pure, so that the per-line path can parse and truncate them
         // without allocating.
@@ -40,6 +45,10 @@ let package = Package(
         .target(
             name: "AddressPrivacy",
             dependencies: ["ClientAddress", "COpenSSL"]
+        ),
+        .target(
+            name: "GeoIP",
+            dependencies: ["ClientAddress", "CMaxMindDB"]
         ),
         .target(
             name: "Sessionizer",
@@ -93,6 +102,11 @@ let package = Package(
             dependencies: [
                 "AddressPrivacy", "ClientAddress", .product(name: "PropertyBased", package: "swift-property-based"),
             ],
+            exclude: ["Fixtures"]
+        ),
+        .testTarget(
+            name: "GeoIPTests",
+            dependencies: ["GeoIP", "ClientAddress", .product(name: "PropertyBased", package: "swift-property-based")],
             exclude: ["Fixtures"]
         ),
         .testTarget(
