@@ -84,6 +84,11 @@ let package = Package(
             path: "Benchmarks/parsebench"
         ),
         .executableTarget(
+            name: "privacybench",
+            dependencies: ["ClientAddress", "AddressPrivacy", "GeoIP"],
+            path: "Benchmarks/privacybench"
+        ),
+        .executableTarget(
             name: "shipbench",
             dependencies: ["PostgresSink", "Sessionizer"],
             path: "Benchmarks/shipbench"
