@@ -68,6 +68,7 @@ public struct AddressKeyError: Error, Sendable, Equatable, CustomStringConvertib
         self.problem = problem
     }
 
+    /// What is wrong and the command that fixes it, for the log and `check-config`.
     public var description: String {
         let create = "(umask 027; head -c 32 /dev/urandom > \(path)); chown root:sessiontail \(path)"
         switch problem {

@@ -33,5 +33,6 @@ public struct CountryCode: Sendable, Hashable, Comparable, CustomStringConvertib
     /// The two letters.
     public var description: String { String(decoding: [first, second], as: UTF8.self) }
 
+    /// Alphabetical order.
     public static func < (lhs: CountryCode, rhs: CountryCode) -> Bool { lhs.rawValue < rhs.rawValue }
 }

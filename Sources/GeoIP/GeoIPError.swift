@@ -31,6 +31,7 @@ public struct GeoIPError: Error, Sendable, Equatable, CustomStringConvertible {
         self.problem = problem
     }
 
+    /// What is wrong and what to do, for the log and `check-config`.
     public var description: String {
         let fix = "replace it with a MaxMind DB country database (geoipupdate writes GeoLite2-Country.mmdb)"
         switch problem {
