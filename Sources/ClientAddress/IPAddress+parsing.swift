@@ -11,7 +11,7 @@ extension IPAddress {
     ///   (`fe80::1%eth0`: it names an interface of the server, not the client, and a web server logs it only
     ///   for link-local peers), host names and `unknown` or `-`.
     ///
-    /// Allocation-free; reads at most the first 46 bytes (no address is longer than 45).
+    /// Allocation-free; more than 45 bytes (the longest address) are refused without being read.
     public init?(_ text: UnsafeRawBufferPointer) {
         let count = text.count
         guard count >= 2 && count <= 45, let base = text.baseAddress else { return nil }

@@ -25,7 +25,7 @@ import ClientAddress
 ///
 /// ```swift
 /// let geoip = try GeoIPDatabase(path: "/var/lib/GeoIP/GeoLite2-Country.mmdb")
-/// print(geoip.databaseType, geoip.buildEpochSeconds)   // GeoLite2-Country 1732000000
+/// print(geoip.databaseType, geoip.buildDate)           // GeoLite2-Country 2026-11-20
 /// let country = try geoip.country(of: client)          // CountryCode? such as DE
 /// ```
 public final class GeoIPDatabase: @unchecked Sendable {
@@ -79,6 +79,29 @@ public final class GeoIPDatabase: @unchecked Sendable {
         databaseType = mmdb.pointee.metadata.database_type.map { String(cString: $0) } ?? ""
         buildEpochSeconds = mmdb.pointee.metadata.build_epoch
         ipVersion = Int(mmdb.pointee.metadata.ip_version)
+    }
+
+    /// The day the database was built, `YYYY-MM-DD` in UTC, for `check-config` and the log: MaxMind rebuilds its
+    /// databases weekly, so an old date says the updates stopped.
+    public var buildDate: String { GeoIPDatabase.date(epochSeconds: buildEpochSeconds) }
+
+    /// `YYYY-MM-DD` of a time in seconds since the Unix epoch, UTC.
+    static func date(epochSeconds: UInt64) -> String {
+        // Days since 1970-01-01 to a civil date (H. Hinnant's `civil_from_days`, for days ≥ 0).
+        let z = Int(epochSeconds / 86_400) + 719_468
+        let era = z / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let shiftedMonth = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * shiftedMonth + 2) / 5 + 1
+        let month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        func padded(_ n: Int, _ width: Int) -> String {
+            let digits = String(n)
+            return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        }
+        return "\(padded(year, 4))-\(padded(month, 2))-\(padded(day, 2))"
     }
 
     deinit {

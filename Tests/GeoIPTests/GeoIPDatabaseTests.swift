@@ -1,7 +1,7 @@
 import ClientAddress
 import Dispatch
 import Foundation
-import GeoIP
+@testable import GeoIP
 import PropertyBased
 import Testing
 
@@ -71,9 +71,19 @@ struct GeoIPDatabaseTests {
         let database = try GeoIPDatabase(path: fixture.path)
         #expect(database.databaseType == "sessiontail-Test-Country")
         #expect(database.buildEpochSeconds == 1_700_000_000)
+        #expect(database.buildDate == "2023-11-14")
         #expect(database.ipVersion == 6)
         #expect(database.path == fixture.path)
         #expect(try Fixture.python(["metadata", fixture.path]) == ["sessiontail-Test-Country 1700000000"])
+    }
+
+    @Test func buildDates() {
+        // Python's datetime.utcfromtimestamp(e).date() for each.
+        let cases: [(UInt64, String)] = [
+            (0, "1970-01-01"), (951_782_400, "2000-02-29"), (1_700_000_000, "2023-11-14"),
+            (1_709_164_800, "2024-02-29"), (4_102_444_800, "2100-01-01"), (253_402_300_799, "9999-12-31"),
+        ]
+        for (epoch, expected) in cases { #expect(GeoIPDatabase.date(epochSeconds: epoch) == expected) }
     }
 
     @Test func concurrentLookupsAgree() throws {
