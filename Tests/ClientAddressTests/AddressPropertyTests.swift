@@ -135,6 +135,18 @@ struct AddressPropertyTests {
         }
     }
 
+    @Test func anyBytesAreParsedOrRefusedWithoutTrapping() async {
+        let bytes = Gen.frequency(
+            (1, Gen.uint8(in: 0...255)), (3, Gen.element(of: Array("0123456789abcdefABCDEF:./%".utf8)).map { $0! })
+        ).array(of: 0...60)
+        await propertyCheck(count: 3_000, input: bytes) { bytes in
+            bytes.withUnsafeBytes { buffer in
+                if let address = IPAddress(buffer) { #expect(IPAddress(address.description) == address) }
+                if let network = IPNetwork(buffer) { #expect(IPNetwork(network.description) == network) }
+            }
+        }
+    }
+
     @Test func canonicalTextReadsBackToTheSameValue() async {
         await propertyCheck(count: 2_000, input: spelling) { s in
             #expect(parse(s.address.description) == s.address)
