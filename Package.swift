@@ -6,6 +6,8 @@ import PackageDescription
 // PostgresSink (libpq) → Agent (configuration, pipeline, batch, daemon) → sessiontail (CLI).
 // Beside them: SystemIO (system calls, errno), ConfigFile (the YAML subset and typed access to it) and
 // Operations (journal logging, sd_notify, status.json, Prometheus), which know nothing of sessions.
+// And for privacy and country lookups: ClientAddress (pure: 16-byte addresses, networks) →
+// AddressPrivacy (keyed digests, libcrypto) / GeoIP (countries, libmaxminddb).
 let package = Package(
     name: "sessiontail",
     platforms: [.macOS(.v15)],
@@ -34,7 +36,28 @@ let package = Package(
             dependencies: ["CLinux"]
         ),
         .target(name: "ConfigFile"),
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        .systemLibrary(
+            name: "CMaxMindDB",
+            pkgConfig: "libmaxminddb",
+            providers: [.apt(["libmaxminddb-dev"])]
+        ),
         .target(name: "AccessLog"),
+        // Client addresses as 16-byte values; pure, so that the per-line path can parse and truncate them
+        // without allocating.
+        .target(name: "ClientAddress"),
+        .target(
+            name: "AddressPrivacy",
+            dependencies: ["ClientAddress", "COpenSSL"]
+        ),
+        .target(
+            name: "GeoIP",
+            dependencies: ["ClientAddress", "CMaxMindDB"]
+        ),
         .target(
             name: "Sessionizer",
             dependencies: ["AccessLog"]
@@ -79,6 +102,11 @@ let package = Package(
             path: "Benchmarks/parsebench"
         ),
         .executableTarget(
+            name: "privacybench",
+            dependencies: ["ClientAddress", "AddressPrivacy", "GeoIP"],
+            path: "Benchmarks/privacybench"
+        ),
+        .executableTarget(
             name: "shipbench",
             dependencies: ["PostgresSink", "Sessionizer"],
             path: "Benchmarks/shipbench"
@@ -86,6 +114,23 @@ let package = Package(
         .testTarget(
             name: "AccessLogTests",
             dependencies: ["AccessLog", .product(name: "PropertyBased", package: "swift-property-based")]
+        ),
+        .testTarget(
+            name: "ClientAddressTests",
+            dependencies: ["ClientAddress", .product(name: "PropertyBased", package: "swift-property-based")],
+            exclude: ["Fixtures"]
+        ),
+        .testTarget(
+            name: "AddressPrivacyTests",
+            dependencies: [
+                "AddressPrivacy", "ClientAddress", .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            exclude: ["Fixtures"]
+        ),
+        .testTarget(
+            name: "GeoIPTests",
+            dependencies: ["GeoIP", "ClientAddress", .product(name: "PropertyBased", package: "swift-property-based")],
+            exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "SessionizerTests",

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Installs the Debian packages sessiontail needs to build, test and run its demo and benchmarks.
+# Installs the Debian packages sessiontail needs to build, test and run its demo and benchmarks, and the Python
+# packages the tests' reference scripts import (from PyPI: mmdb-writer is in no Debian release).
 # With the argument `package`, also what building and testing the Debian package needs (make deb,
 # make test): debhelper, lintian, man-db, systemd (systemd-analyze, systemd-sysusers), and for
 # make systemd-test systemd-container (systemd-nspawn) and debootstrap with Debian's keyring.
 # Idempotent: installs only what is missing. Needs root (or sudo) when something is missing.
 set -euo pipefail
 
-packages=(pkg-config zlib1g-dev libpq-dev gzip python3 time postgresql postgresql-common logrotate)
+packages=(pkg-config zlib1g-dev libpq-dev libssl-dev libmaxminddb-dev gzip python3 python3-pip time postgresql
+    postgresql-common logrotate)
 if [ "${1:-}" = package ]; then
     packages+=(debhelper dpkg-dev lintian man-db procps systemd util-linux
         systemd-container debootstrap debian-archive-keyring)
@@ -22,6 +24,18 @@ if [ ${#missing[@]} -gt 0 ]; then
     export DEBIAN_FRONTEND=noninteractive
     $sudo apt-get update -qq
     $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# mmdb-writer and netaddr write the tests' GeoIP databases; maxminddb's pure-Python reader is their reference.
+python_packages=(mmdb-writer==0.2.7 netaddr==1.3.0 maxminddb==3.2.0)
+missing=()
+for p in "${python_packages[@]}"; do
+    python3 -m pip show -q "${p%%==*}" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "sessiontail: installing ${missing[*]} (PyPI)" >&2
+    # Debian's own python3 refuses pip installs outside a virtual environment (PEP 668) unless told.
+    PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore \
+        "${missing[@]}"
 fi
 if ! command -v swift >/dev/null 2>&1; then
     if [ -x /opt/swift/usr/bin/swift ]; then
