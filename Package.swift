@@ -4,7 +4,7 @@ import PackageDescription
 // Modules follow the pipeline, arrows one way:
 // AccessLog (pure) → Sessionizer (pure) → Journal (write-ahead log) / Tailing (files, zlib) /
 // PostgresSink (libpq) → Agent (wiring)
-// → sessiontail (CLI).
+// → sessiontail (CLI). ServerConfig (reads nginx's and Apache's own configuration) stands apart.
 let package = Package(
     name: "sessiontail",
     platforms: [.macOS(.v15)],
@@ -36,6 +36,7 @@ let package = Package(
             dependencies: ["CZlib"]
         ),
         .target(name: "Journal"),
+        .target(name: "ServerConfig"),
         .target(
             name: "PostgresSink",
             dependencies: ["CLibPQ", "Sessionizer", "AccessLog"]
@@ -86,6 +87,10 @@ let package = Package(
         .testTarget(
             name: "PostgresSinkTests",
             dependencies: ["PostgresSink", "Sessionizer"]
+        ),
+        .testTarget(
+            name: "ServerConfigTests",
+            dependencies: ["ServerConfig", "AccessLog", "Agent"]
         ),
         .testTarget(
             name: "AgentTests",
