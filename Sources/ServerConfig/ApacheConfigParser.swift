@@ -66,7 +66,8 @@ enum ApacheConfigParser {
         var pending: String? = nil
         var pendingLine = 0
         var number = 0
-        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        // "\r\n" is one Character, so line ends are made "\n" before splitting.
+        for raw in text.replacing("\r\n", with: "\n").split(separator: "\n", omittingEmptySubsequences: false) {
             number += 1
             var line = raw
             while line.last == "\r" || line.last == " " || line.last == "\t" { line = line.dropLast() }

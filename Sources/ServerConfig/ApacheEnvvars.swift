@@ -180,7 +180,7 @@ struct ApacheEnvvars {
     /// a line break (not one inside quotes or after `\`), `;`, `&&`, `||` or `|`; `#` starting a word comments
     /// out the rest of the line.
     static func commands(_ text: String) -> [(Int, [String])] {
-        let characters = Array(text)
+        let characters = Array(text.replacing("\r\n", with: "\n"))  // "\r\n" is one Character
         var commands: [(Int, [String])] = []
         var words: [String] = []
         var word = ""

@@ -29,6 +29,16 @@ struct ApacheSyntaxTests {
         #expect(ifModule.section?.first?.location.line == 8)
     }
 
+    @Test func windowsLineEnds() throws {
+        let directives = try ApacheConfigParser.parse(
+            "LogFormat \"%h \\\r\n%t\" x\r\n<VirtualHost *>\r\nCustomLog a x\r\n</VirtualHost>\r\n", file: "a.conf")
+        #expect(directives.map(\.arguments) == ["\"%h %t\" x", "*"])
+        #expect(directives[1].section?.map(\.location.line) == [4])
+        var envvars = ApacheEnvvars(environment: [:], confDir: "/etc/apache2")
+        envvars.run("export A=1\r\nexport B=2\r\n", file: "envvars")
+        #expect(envvars.environment == ["A": "1", "B": "2"])
+    }
+
     @Test(arguments: [
         ("<VirtualHost *:80>\nServerName a\n", 1, "<VirtualHost> was not closed"),
         ("</VirtualHost>", 1, "</VirtualHost> without matching <VirtualHost> section"),
