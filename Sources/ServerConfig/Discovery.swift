@@ -6,6 +6,8 @@
 /// let result = try Discovery.run(nginx: nil, apache: nil)
 /// print(result.yaml)                                  // `sources:` for sessiontail.yaml, notes as comments
 /// for note in result.notes { print(note) }            // what was skipped, and why
+/// // sessiontail discover --write:
+/// let merged = result.merge(into: try String(contentsOfFile: "/etc/sessiontail/sessiontail.yaml"))
 /// ```
 ///
 /// Discovery reads files only; it runs no server and no shell. It does not check that sessiontail can parse
@@ -55,6 +57,12 @@ public enum Discovery {
             var out = ""
             for note in notes { out += "# " + note.description + "\n" }
             return out + SourcesYAML.render(sources)
+        }
+
+        /// `configText` (a whole sessiontail.yaml) with these sources merged into its `sources:`, as
+        /// ``ConfigMerge/merge(_:into:)`` describes.
+        public func merge(into configText: String) -> ConfigMerge.Result {
+            ConfigMerge.merge(sources, into: configText)
         }
     }
 

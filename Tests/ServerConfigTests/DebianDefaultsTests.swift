@@ -1,4 +1,5 @@
 import AccessLog
+import Agent
 import Foundation
 import ServerConfig
 import Testing
@@ -43,6 +44,19 @@ struct DebianDefaultsTests {
         let result = try Discovery.run(nginx: nil, apache: nil)
         #expect(result.sources.map(\.name) == ["nginx", "apache-other-vhosts", "apache"])
         for source in result.sources { _ = try source.compiledFormat() }
+    }
+
+    /// The shipped sessiontail.yaml already reads what Debian's servers write: merged into it, the discovered
+    /// sources match its three by their files and leave the file byte for byte as it was.
+    @Test func mergeIntoShippedConfiguration() throws {
+        let shipped = try String(
+            contentsOfFile: Self.packageRoot + "/etc/sessiontail/sessiontail.yaml", encoding: .utf8)
+        let result = try Discovery.run(nginx: nil, apache: nil)
+        let merged = result.merge(into: shipped)
+        #expect(merged.changes == [.unchanged("nginx"), .unchanged("apache-vhosts"), .unchanged("apache")])
+        #expect(merged.text == shipped)
+        let configuration = try Configuration.decode(merged.text, file: "sessiontail.yaml")
+        #expect(configuration.sources.map(\.name) == ["nginx", "apache", "apache-vhosts"])
     }
 
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
