@@ -55,7 +55,7 @@ public enum Discovery {
         /// `sessiontail discover` prints.
         public var yaml: String {
             var out = ""
-            for note in notes { out += "# " + note.description + "\n" }
+            for note in notes { out += "# " + SourcesYAML.comment(note.description) + "\n" }
             return out + SourcesYAML.render(sources)
         }
 

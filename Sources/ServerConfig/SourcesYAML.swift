@@ -30,9 +30,9 @@ public enum SourcesYAML {
         let dash = String(repeating: " ", count: indent)
         var lines: [String] = []
         if comments {
-            let places = source.definedAt.map(\.description)
-            lines.append(dash + "# \(source.server.rawValue): " + places.joined(separator: ", "))
-            for note in source.notes { lines.append(dash + "# " + note.message) }
+            let places = source.definedAt.map(\.description).joined(separator: ", ")
+            lines.append(dash + "# " + comment(source.server.rawValue + (places.isEmpty ? "" : ": " + places)))
+            for note in source.notes { lines.append(dash + "# " + comment(note.message)) }
         }
         lines.append(dash + "- name: " + scalar(source.name))
         for (key, value) in keys(source) { lines.append(dash + "  \(key): \(value.rendered)") }
@@ -63,6 +63,23 @@ public enum SourcesYAML {
         }
         if let host = source.host { keys.append(("host", .scalar(host))) }
         return keys
+    }
+
+    /// `text` fit for a comment line: control characters (a line break would end the comment) written as
+    /// `\n`, `\t` or `\xHH`.
+    static func comment(_ text: String) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
+                let hex = String(scalar.value, radix: 16, uppercase: true)
+                out += "\\x" + (hex.count < 2 ? "0" : "") + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
     }
 
     /// `[a, b]` with each item quoted.

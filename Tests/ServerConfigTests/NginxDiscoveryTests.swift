@@ -181,6 +181,33 @@ struct NginxDiscoveryTests {
             ])
     }
 
+    /// Two formats written to one file make one source, with the first format and a note.
+    @Test func oneFileTwoFormats() throws {
+        let tree = try ConfigTree()
+        try tree.write([
+            "nginx.conf": """
+            http {
+                log_format main '$remote_addr [$time_local] "$request" $status';
+                access_log /l/access.log;
+                server { server_name a.example; }
+                server { server_name b.example; access_log /l/access.log main; }
+            }
+            """
+        ])
+        let result = try Discovery.run(nginx: tree.path("nginx.conf"), apache: nil)
+        #expect(result.sources.map(\.paths) == [["/l/access.log"]])
+        #expect(result.sources[0].format == .preset("combined"))
+        #expect(result.sources[0].definedAt.map(\.line) == [3, 5])
+        #expect(result.sources[0].host == nil)
+        #expect(
+            result.sources[0].notes.map(\.message) == [
+                #"this file is also written in another format ($remote_addr [$time_local] "$request" $status); "#
+                    + "lines in that format will count as malformed: give each format its own file",
+                "2 servers write this file (a.example, b.example) and the format has no host, so their visitors are "
+                    + "not told apart by site; add $host to the format or give each site its own file",
+            ])
+    }
+
     @Test func compiledInDefaultWhereNoAccessLogApplies() throws {
         let tree = try ConfigTree()
         try tree.write(["nginx.conf": "events {}\nhttp { server { server_name only.example; } }\n"])

@@ -10,7 +10,7 @@ struct SourcesYAMLTests {
             name: "nginx-shop", server: .nginx, paths: ["/var/log/nginx/shop.log"],
             format: .string(#"$remote_addr - [$time_local] "$request" $status 'x' \"$http_user_agent\""#),
             host: "shop.example.com", definedAt: [ConfigLocation(file: "/etc/nginx/sites-enabled/shop", line: 4)],
-            notes: [DiscoveryNote("a note", at: nil)]),
+            notes: [DiscoveryNote("a note\nwith a line break", at: nil)]),
         DiscoveredSource(
             name: "nginx-hosts", server: .nginx, paths: ["/var/log/nginx/{host}.access.log"],
             exclude: ["/var/log/nginx/shop.access.log"], format: .preset("combined")),
@@ -24,17 +24,17 @@ struct SourcesYAMLTests {
             SourcesYAML.render(Self.sources) == #"""
                 sources:
                   # nginx: /etc/nginx/sites-enabled/shop:4
-                  # a note
+                  # a note\nwith a line break
                   - name: nginx-shop
                     paths: ['/var/log/nginx/shop.log']
                     log_format: '$remote_addr - [$time_local] "$request" $status ''x'' \"$http_user_agent\"'
                     host: shop.example.com
-                  # nginx: 
+                  # nginx
                   - name: nginx-hosts
                     paths: ['/var/log/nginx/{host}.access.log']
                     exclude: ['/var/log/nginx/shop.access.log']
                     format: combined
-                  # apache: 
+                  # apache
                   - name: apache-tabs
                     paths: ['/var/log/apache2/it''s.log']
                     log_format: "%h\t%t \"%r\" %>s"
