@@ -23,8 +23,9 @@ public struct DiscoveredSource: Sendable, Equatable {
         /// sessiontail reads exactly as the preset: the YAML key `format:`.
         case preset(String)
         /// The format string, for the YAML key `log_format:`: nginx's `log_format` strings concatenated (after
-        /// `escape=json ` or `escape=none ` when the `log_format` has that parameter), or Apache's `LogFormat`
-        /// string as `mod_log_config` reads it (the configuration's `\"` already undone).
+        /// `escape=json ` or `escape=none ` when the `log_format` has that parameter; `escape=default`, which
+        /// changes nothing, is left out), or Apache's `LogFormat` string as `mod_log_config` reads it (the
+        /// configuration's `\"` already undone).
         case string(String)
     }
 
