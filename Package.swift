@@ -8,6 +8,7 @@ import PackageDescription
 // Operations (journal logging, sd_notify, status.json, Prometheus), which know nothing of sessions.
 // And for privacy and country lookups: ClientAddress (pure: 16-byte addresses, networks) →
 // AddressPrivacy (keyed digests, libcrypto) / GeoIP (countries, libmaxminddb).
+// ServerConfig (reads nginx's and Apache's own configuration) stands apart.
 let package = Package(
     name: "sessiontail",
     platforms: [.macOS(.v15)],
@@ -74,6 +75,7 @@ let package = Package(
             name: "Operations",
             dependencies: ["AccessLog", "SystemIO"]
         ),
+        .target(name: "ServerConfig"),
         .target(
             name: "PostgresSink",
             dependencies: ["CLibPQ", "Sessionizer", "AccessLog"]
@@ -157,6 +159,10 @@ let package = Package(
         .testTarget(
             name: "OperationsTests",
             dependencies: ["Operations"]
+        ),
+        .testTarget(
+            name: "ServerConfigTests",
+            dependencies: ["ServerConfig", "AccessLog", "Agent", "ConfigFile"]
         ),
         .testTarget(
             name: "AgentTests",

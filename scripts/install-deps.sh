@@ -4,11 +4,13 @@
 # With the argument `package`, also what building and testing the Debian package needs (make deb,
 # make test): debhelper, lintian, man-db, systemd (systemd-analyze, systemd-sysusers), and for
 # make systemd-test systemd-container (systemd-nspawn) and debootstrap with Debian's keyring.
+# nginx and apache2 are there for the discovery tests, which read their default configuration and run
+# them on loopback ports of their own: they are installed without being started (both want port 80).
 # Idempotent: installs only what is missing. Needs root (or sudo) when something is missing.
 set -euo pipefail
 
 packages=(pkg-config zlib1g-dev libpq-dev libssl-dev libmaxminddb-dev gzip python3 python3-pip time postgresql
-    postgresql-common logrotate)
+    postgresql-common logrotate nginx apache2)
 if [ "${1:-}" = package ]; then
     packages+=(debhelper dpkg-dev lintian man-db procps systemd util-linux
         systemd-container debootstrap debian-archive-keyring)
@@ -22,6 +24,13 @@ if [ ${#missing[@]} -gt 0 ]; then
     sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
     export DEBIAN_FRONTEND=noninteractive
+    # A policy-rc.d that exits 101 tells invoke-rc.d not to start the services a package installs.
+    policy=/usr/sbin/policy-rc.d
+    if [ ! -e "$policy" ]; then
+        trap '$sudo rm -f "$policy"' EXIT
+        printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null
+        $sudo chmod 755 "$policy"
+    fi
     $sudo apt-get update -qq
     $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
