@@ -26,6 +26,11 @@ let package = Package(
             pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"])]
         ),
+        .systemLibrary(
+            name: "CPCRE2",
+            pkgConfig: "libpcre2-8",
+            providers: [.apt(["libpcre2-dev"])]
+        ),
         .target(name: "AccessLog"),
         .target(
             name: "Sessionizer",
@@ -36,6 +41,11 @@ let package = Package(
             dependencies: ["CZlib"]
         ),
         .target(name: "Journal"),
+        // User-agent families from ua-parser's regexes (Debian's uap-core) through PCRE2; not wired in yet.
+        .target(
+            name: "UserAgents",
+            dependencies: ["CPCRE2"]
+        ),
         .target(
             name: "PostgresSink",
             dependencies: ["CLibPQ", "Sessionizer", "AccessLog"]
