@@ -25,11 +25,13 @@ struct RequiredLiterals: Equatable {
             let sorted = set.sorted { $0.lexicographicallyPrecedes($1) }
             if !disjunctions.contains(sorted) { disjunctions.append(sorted) }
         }
-        // Longest shortest-literal first (rarer), then fewer alternatives.
+        // Longest shortest-literal first (rarer), then fewer alternatives, then in byte order.
         disjunctions.sort { a, b in
             let la = a.map(\.count).min() ?? 0
             let lb = b.map(\.count).min() ?? 0
-            return la != lb ? la > lb : a.count < b.count
+            if la != lb { return la > lb }
+            if a.count != b.count { return a.count < b.count }
+            return a.lexicographicallyPrecedes(b) { $0.lexicographicallyPrecedes($1) }
         }
         return RequiredLiterals(allOf: Array(disjunctions.prefix(maximumDisjunctions)))
     }
@@ -150,7 +152,17 @@ private struct LiteralParser {
             i += 1
             maximum = 1
         case UInt8(ascii: "{"):
-            guard let (low, high, length) = braces() else { return piece }  // a literal `{`
+            guard let (low, high, length) = braces() else {
+                // `{,m}` and `{ 1, 2 }` are literal text to PCRE2 10.42 but quantifiers from 10.43 on: do not
+                // guess. A `{` before anything else is a literal.
+                if let n = peek(1),
+                    n == UInt8(ascii: ",") || n == UInt8(ascii: " ")
+                        || (n >= UInt8(ascii: "0") && n <= UInt8(ascii: "9"))
+                {
+                    throw Unsupported()
+                }
+                return piece
+            }
             i += length
             minimum = low
             maximum = high
@@ -164,7 +176,7 @@ private struct LiteralParser {
         return repeated(piece, minimum: minimum, maximum: maximum)
     }
 
-    /// `{n}`, `{n,}` or `{n,m}` at `i` (PCRE2 10.42 reads anything else, `{,m}` included, as literal text).
+    /// `{n}`, `{n,}` or `{n,m}` at `i` (PCRE2 reads anything else as literal text).
     func braces() -> (Int, Int?, Int)? {
         var j = i + 1
         func number() -> Int? {

@@ -117,8 +117,10 @@ struct RulesReader {
 
         if indent == 0 && !isItem {
             try finishRule()
-            let (key, value) = try keyValue(line, from: 0)
-            guard value == nil else { throw fail("'\(key)' should hold a list of rules, one '- regex:' per entry") }
+            let (key, valueStart) = try key(line, from: 0)
+            guard valueStart == nil else {
+                throw fail("'\(key)' should hold a list of rules, one '- regex:' per entry")
+            }
             if let index = Self.sectionNames.firstIndex(of: key) {
                 if seen[index] { throw fail("a second '\(key)' list") }
                 seen[index] = true
@@ -186,6 +188,13 @@ struct RulesReader {
     private func keyValue(
         _ line: UnsafeRawBufferPointer, from start: Int
     ) throws(UserAgentRulesError) -> (String, String?) {
+        let (key, valueStart) = try key(line, from: start)
+        guard let valueStart else { return (key, nil) }
+        return (key, try scalar(line, from: valueStart, key: key))
+    }
+
+    /// The key at `start` and where its value starts (nil when only spaces or a comment follow the colon).
+    private func key(_ line: UnsafeRawBufferPointer, from start: Int) throws(UserAgentRulesError) -> (String, Int?) {
         var i = start
         while i < line.count, Self.isKeyByte(line[i]) { i += 1 }
         guard i > start, i < line.count, line[i] == UInt8(ascii: ":"),
@@ -197,8 +206,7 @@ struct RulesReader {
         i += 1
         while i < line.count && line[i] == UInt8(ascii: " ") { i += 1 }
         if i == line.count || line[i] == UInt8(ascii: "#") { return (key, nil) }
-        let value = try scalar(line, from: i, key: key)
-        return (key, value)
+        return (key, i)
     }
 
     static func isKeyByte(_ b: UInt8) -> Bool {
