@@ -71,6 +71,11 @@ let package = Package(
             path: "Benchmarks/parsebench"
         ),
         .executableTarget(
+            name: "uabench",
+            dependencies: ["UserAgents", "AccessLog"],
+            path: "Benchmarks/uabench"
+        ),
+        .executableTarget(
             name: "shipbench",
             dependencies: ["PostgresSink", "Sessionizer"],
             path: "Benchmarks/shipbench"
