@@ -95,6 +95,10 @@ let package = Package(
             dependencies: ["Tailing"]
         ),
         .testTarget(
+            name: "UserAgentsTests",
+            dependencies: ["UserAgents", "AccessLog"]
+        ),
+        .testTarget(
             name: "JournalTests",
             dependencies: ["Journal"]
         ),
