@@ -70,9 +70,14 @@ let package = Package(
             dependencies: ["AccessLog", "Tailing"],
             path: "Benchmarks/parsebench"
         ),
+        // Counts malloc and friends, for the benchmarks' "no allocation" figures.
+        .target(
+            name: "MallocCounter",
+            path: "Benchmarks/MallocCounter"
+        ),
         .executableTarget(
             name: "uabench",
-            dependencies: ["UserAgents", "AccessLog"],
+            dependencies: ["UserAgents", "AccessLog", "MallocCounter"],
             path: "Benchmarks/uabench"
         ),
         .executableTarget(

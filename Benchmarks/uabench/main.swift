@@ -6,18 +6,21 @@
 // User agents come from combined-format logs (--log; default: data/real/*.log), from uap-core's test files
 // (--uap-tests, the `user_agent_string:` entries; default: those Debian installs under
 // /usr/share/uap-core), and --generated N variants of the real ones with other version numbers (default
-// 2000). Printed: start-up (reading the rules, building the classifier, the first user agent), the cost
-// per distinct user agent with every pattern tried in turn and with the prefilter (best of --repeat runs,
-// after a warm-up that JIT-compiles what is used), and the cost per line of a cache hit. The last line is
-// `RESULT key=value …` for scripts.
+// 2000). Printed: start-up (reading the rules, building the classifier, the first user agent; and, for
+// comparison, what JIT-compiling every pattern up front costs), the cost per distinct user agent with every
+// pattern tried in turn and with the prefilter (best of --repeat runs, after a warm-up that JIT-compiles
+// what is used), the cost per line of a cache hit and the allocations it makes (counted by
+// Benchmarks/MallocCounter), and resident memory. Times are this thread's CPU time: the machine is shared.
+// The last line is `RESULT key=value …` for scripts.
 //
 // --no-jit turns the JIT off; --deny-write-execute first makes this process unable to map memory both
 // writable and executable (prctl PR_SET_MDWE, what systemd's MemoryDenyWriteExecute=yes amounts to), so
 // that the JIT fails and the interpreter runs. --print writes `isBot<TAB>browser<TAB>os<TAB>device<TAB>ua`
-// per distinct user agent instead of timing; times are this thread's CPU time (the machine is shared); --check compares the prefilter's results with plain
+// per distinct user agent instead of timing; --check compares the prefilter's results with plain
 // first-match on every user agent and fails on a difference.
 
 import AccessLog
+import MallocCounter
 import UserAgents
 
 #if canImport(Glibc)
@@ -256,6 +259,7 @@ let firstUA = Array(
         .utf8)
 let firstClass = firstUA.withUnsafeBytes { startupClassifier.classify(uaBytes: $0) }
 let t3 = now()
+let rssAfterStartup = residentMiB()
 
 // MARK: - inputs
 
@@ -307,6 +311,7 @@ if check {
 struct Run {
     var seconds: Double
     var regexRuns: Int
+    var allocations: Int
 }
 
 /// Every user agent of `set` classified as new (a one-entry cache), best of `repeats` runs after a warm-up
@@ -318,14 +323,17 @@ func perDistinct(_ set: [[UInt8]], prefilter: Bool) -> (best: Run, cold: Double)
     let coldStart = now()
     for ua in set { checksum &+= Int(ua.withUnsafeBytes { classifier.classify(uaBytes: $0) }.device.rawValue) }
     let cold = now() - coldStart
-    var best = Run(seconds: .infinity, regexRuns: 0)
+    var best = Run(seconds: .infinity, regexRuns: 0, allocations: 0)
     for _ in 0..<repeats {
         let runsBefore = classifier.statistics.regexRuns
+        let allocationsBefore = Int(sessiontail_allocation_count())
         let start = now()
         for ua in set { checksum &+= Int(ua.withUnsafeBytes { classifier.classify(uaBytes: $0) }.os.rawValue) }
         let seconds = now() - start
         if seconds < best.seconds {
-            best = Run(seconds: seconds, regexRuns: classifier.statistics.regexRuns - runsBefore)
+            best = Run(
+                seconds: seconds, regexRuns: classifier.statistics.regexRuns - runsBefore,
+                allocations: Int(sessiontail_allocation_count()) - allocationsBefore)
         }
     }
     if checksum == 42 { print("") }  // keeps the work
@@ -343,6 +351,17 @@ print(
 print(
     "  user agents: \(realDistinct.count) distinct in the logs, \(testDistinct.count) more from uap-core's tests, "
         + "\(generatedDistinct.count) generated; \(all.count) in all")
+
+// What compiling everything up front would cost: a classifier without prefilter, on a user agent that no
+// rule matches, runs (so JIT-compiles) every pattern.
+let eagerClassifier = makeClassifier(prefilter: false)
+let t4 = now()
+_ = Array("x".utf8).withUnsafeBytes { eagerClassifier.classify(uaBytes: $0) }
+let eagerSeconds = now() - t4
+print(
+    "            (running every pattern once, which JIT-compiles them all: "
+        + "\(fixed(eagerSeconds * 1e3, 1)) ms, \(eagerClassifier.statistics.jitCompiledPatterns) compiled)")
+print("  memory: \(fixed(rssAfterStartup, 1)) MiB resident after start-up")
 
 var result = "RESULT startup_ms=\(fixed((t3 - t0) * 1e3, 2)) jit=\(startupClassifier.isJITActive ? 1 : 0)"
 let sets: [(String, String, [[UInt8]])] = [
@@ -362,7 +381,8 @@ for (key, name, set) in sets where !set.isEmpty {
     print(
         "    prefilter:             \(fixed(filteredUs, 1)) µs per user agent, "
             + "\(fixed(Double(filtered.best.regexRuns) / Double(set.count), 1)) patterns run; first pass "
-            + "\(fixed(filtered.cold * 1e3, 0)) ms")
+            + "\(fixed(filtered.cold * 1e3, 0)) ms; "
+            + "\(fixed(Double(filtered.best.allocations) / Double(set.count), 2)) allocations")
     result += " \(key)_plain_us=\(fixed(plainUs, 2)) \(key)_prefilter_us=\(fixed(filteredUs, 2))"
 }
 
@@ -381,9 +401,11 @@ if !logUAs.isEmpty {
     var best = Double.infinity
     var checksum = 0
     let rounds = max(1, 2_000_000 / logUAs.count)
+    var allocations = 0
     buffer.withUnsafeBytes { raw in
         for _ in 0..<repeats {
             let start = now()
+            let allocationsBefore = Int(sessiontail_allocation_count())
             for _ in 0..<rounds {
                 for r in ranges {
                     checksum &+= Int(
@@ -391,6 +413,7 @@ if !logUAs.isEmpty {
                 }
             }
             best = min(best, now() - start)
+            allocations = max(allocations, Int(sessiontail_allocation_count()) - allocationsBefore)
         }
     }
     if checksum == 42 { print("") }
@@ -399,6 +422,18 @@ if !logUAs.isEmpty {
     print(
         "  cache hit: \(fixed(ns, 1)) ns per line (\(ranges.count) lines of the logs, \(rounds) rounds; "
             + "\(hits.cacheMisses) misses, \(hits.cacheEntries) cached)")
-    result += " hit_ns=\(fixed(ns, 1))"
+    print(
+        "  allocations on the hit path: \(allocations) in \(rounds * ranges.count) lines "
+            + "(the counter saw \(sessiontail_allocation_count()) in the whole run)")
+    result += " hit_ns=\(fixed(ns, 1)) hit_allocations=\(allocations)"
 }
+print("  memory: \(fixed(residentMiB(), 1)) MiB resident at the end")
 print(result)
+
+/// Resident memory of this process in MiB, from /proc/self/statm.
+func residentMiB() -> Double {
+    let text = String(decoding: readFile("/proc/self/statm"), as: UTF8.self)
+    let fields = text.split(separator: " ")
+    guard fields.count > 1, let pages = Double(fields[1]) else { return 0 }
+    return pages * Double(sysconf(Int32(_SC_PAGESIZE))) / 1_048_576
+}
