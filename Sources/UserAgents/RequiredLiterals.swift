@@ -39,16 +39,24 @@ struct RequiredLiterals: Equatable {
 
 /// What the analysis knows of one piece of a pattern.
 private struct LiteralInfo {
-    /// Exactly the (lowercased) strings the piece can match, when they are few; nil otherwise.
-    var exact: Set<[UInt8]>?
+    /// Exactly the (lowercased) strings the piece can match, when they are few (no duplicates); nil otherwise.
+    /// Arrays rather than sets: they hold a handful of strings, and building sets dominated start-up.
+    var exact: [[UInt8]]?
     /// When `exact` is nil: disjunctions that every match of the piece satisfies.
-    var allOf: [Set<[UInt8]>]
+    var allOf: [[[UInt8]]]
 
     static let anything = LiteralInfo(exact: nil, allOf: [])
     static let empty = LiteralInfo(exact: [[]], allOf: [])
 
     static func literal(_ b: UInt8) -> LiteralInfo {
         LiteralInfo(exact: [[lower(b)]], allOf: [])
+    }
+}
+
+extension Array where Element == [UInt8] {
+    /// Appends `string` unless it is there already (a set of a few strings).
+    mutating func appendIfNew(_ string: [UInt8]) {
+        if !contains(string) { append(string) }
     }
 }
 
@@ -95,8 +103,8 @@ private struct LiteralParser {
     /// Pieces one after another. A run of exact pieces is multiplied out (`Fire` `fox` → `firefox`); a run
     /// ends at a vague piece or when the product grows too large, and is then kept as a requirement.
     mutating func concatenation() throws(Unsupported) -> LiteralInfo {
-        var required: [Set<[UInt8]>] = []
-        var run: Set<[UInt8]>? = [[]]
+        var required: [[[UInt8]]] = []
+        var run: [[UInt8]]? = [[]]
         var vague = false
         while let c = peek(), c != UInt8(ascii: "|"), c != UInt8(ascii: ")") {
             let piece = try quantified(try atom())
@@ -107,10 +115,12 @@ private struct LiteralParser {
                 vague = true
                 continue
             }
-            if let current = run, current.count * exact.count <= RequiredLiterals.maximumExactStrings {
-                var product = Set<[UInt8]>()
+            if run?.count == 1 && exact.count == 1 {
+                run![0] += exact[0]  // the usual case, a literal after a literal
+            } else if let current = run, current.count * exact.count <= RequiredLiterals.maximumExactStrings {
+                var product: [[UInt8]] = []
                 for x in current {
-                    for y in exact { product.insert(x + y) }
+                    for y in exact { product.appendIfNew(x + y) }
                 }
                 run = product
             } else {
@@ -328,7 +338,7 @@ private struct LiteralParser {
             negated = true
             i += 1
         }
-        var members = Set<UInt8>()
+        var members: [UInt8] = []
         var wide = false
         var first = true
         while true {
@@ -357,14 +367,14 @@ private struct LiteralParser {
                 if Int(high) - Int(low) > 8 {
                     wide = true
                 } else {
-                    for b in low...high { members.insert(lower(b)) }
+                    for b in low...high where !members.contains(lower(b)) { members.append(lower(b)) }
                 }
                 continue
             }
-            members.insert(lower(low))
+            if !members.contains(lower(low)) { members.append(lower(low)) }
         }
         if negated || wide || members.count > 4 || members.isEmpty { return .anything }
-        return LiteralInfo(exact: Set(members.map { [$0] }), allOf: [])
+        return LiteralInfo(exact: members.map { [$0] }, allOf: [])
     }
 
     /// One member of a class: a byte, or nil for a class escape such as `\d`.
@@ -385,7 +395,7 @@ private struct LiteralParser {
     // MARK: - combining
 
     /// The disjunctions that every match of `info` satisfies, each literal at least `minimumLength` long.
-    func requirements(of info: LiteralInfo) -> [Set<[UInt8]>] {
+    func requirements(of info: LiteralInfo) -> [[[UInt8]]] {
         guard let exact = info.exact else { return info.allOf }
         if exact.isEmpty || exact.contains(where: { $0.count < minimumLength }) { return [] }
         return [exact]
@@ -394,21 +404,24 @@ private struct LiteralParser {
     func alternate(_ alternatives: [LiteralInfo]) -> LiteralInfo {
         if alternatives.count == 1 { return alternatives[0] }
         if alternatives.allSatisfy({ $0.exact != nil }) {
-            let union = alternatives.reduce(into: Set<[UInt8]>()) { $0.formUnion($1.exact!) }
+            var union: [[UInt8]] = []
+            for alternative in alternatives {
+                for string in alternative.exact! { union.appendIfNew(string) }
+            }
             if union.count <= RequiredLiterals.maximumExactStrings { return LiteralInfo(exact: union, allOf: []) }
         }
         // Every match satisfies one alternative, so the union of one disjunction from each is required.
-        var union = Set<[UInt8]>()
+        var union: [[UInt8]] = []
         for alternative in alternatives {
             let options = requirements(of: alternative)
             guard let best = options.max(by: { Self.strength($0) < Self.strength($1) }) else { return .anything }
-            union.formUnion(best)
+            for string in best { union.appendIfNew(string) }
         }
         return LiteralInfo(exact: nil, allOf: [union])
     }
 
     /// How much a disjunction narrows things: longer shortest literal first, then fewer literals.
-    static func strength(_ set: Set<[UInt8]>) -> Int {
+    static func strength(_ set: [[UInt8]]) -> Int {
         (set.map(\.count).min() ?? 0) * 1000 - set.count
     }
 
@@ -416,7 +429,7 @@ private struct LiteralParser {
         if minimum == 1 && maximum == 1 { return piece }
         if minimum == 0 {
             if maximum == 1, var exact = piece.exact {
-                exact.insert([])
+                exact.appendIfNew([])
                 return LiteralInfo(exact: exact, allOf: [])
             }
             return .anything
