@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// A bounded map from user-agent bytes to their ``UserAgentClass``, so that each distinct user agent is
 /// classified once: at most `capacity` entries and `capacity` × 256 bytes of user agents, in memory
 /// allocated up front. When either is full, the whole cache is emptied (the simplest eviction, and a rare
@@ -58,7 +64,7 @@ final class ClassCache {
             let h = hashes[slot]
             if h == 0 { return nil }
             if h == hash && Int(lengths[slot]) == key.count {
-                if key.count == 0 || memoryEqual(arena + Int(offsets[slot]), key.baseAddress!, key.count) {
+                if key.count == 0 || memcmp(arena + Int(offsets[slot]), key.baseAddress!, key.count) == 0 {
                     return values[slot]
                 }
             }
@@ -88,23 +94,5 @@ final class ClassCache {
         arenaUsed = 0
         count = 0
         clears += 1
-    }
-
-    @inline(__always)
-    private func memoryEqual(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ n: Int) -> Bool {
-        var i = 0
-        while i + 8 <= n {
-            if a.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-                != b.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-            {
-                return false
-            }
-            i += 8
-        }
-        while i < n {
-            if a.load(fromByteOffset: i, as: UInt8.self) != b.load(fromByteOffset: i, as: UInt8.self) { return false }
-            i += 1
-        }
-        return true
     }
 }

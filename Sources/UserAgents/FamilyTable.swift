@@ -10,15 +10,15 @@ final class FamilyTable {
     private(set) var names: [String] = []
     private var bytes: [UInt8] = []
     private var starts: [Int] = [0]
-    /// Open addressing: id + 1, 0 for an empty slot; twice the capacity, so at most half full.
+    /// Open addressing: id + 1, 0 for an empty slot; at most half full (it doubles).
     private var slots: [UInt32]
     private var hashes: [UInt64]
-    private let mask: Int
+    private var mask: Int
     /// Names refused because the table was full.
     private(set) var overflows = 0
 
     init() {
-        let size = 1 << 17
+        let size = 1 << 12
         slots = [UInt32](repeating: 0, count: size)
         hashes = [UInt64](repeating: 0, count: size)
         mask = size - 1
@@ -48,6 +48,11 @@ final class FamilyTable {
             overflows += 1
             return .other
         }
+        if 2 * (names.count + 1) > slots.count {
+            grow()
+            slot = Int(truncatingIfNeeded: hash) & mask
+            while slots[slot] != 0 { slot = (slot + 1) & mask }
+        }
         let id = names.count
         bytes.append(contentsOf: name)
         starts.append(bytes.count)
@@ -55,6 +60,21 @@ final class FamilyTable {
         slots[slot] = UInt32(id + 1)
         hashes[slot] = hash
         return FamilyID(rawValue: UInt16(id))
+    }
+
+    private func grow() {
+        let oldSlots = slots
+        let oldHashes = hashes
+        let size = slots.count * 2
+        slots = [UInt32](repeating: 0, count: size)
+        hashes = [UInt64](repeating: 0, count: size)
+        mask = size - 1
+        for (k, entry) in oldSlots.enumerated() where entry != 0 {
+            var slot = Int(truncatingIfNeeded: oldHashes[k]) & mask
+            while slots[slot] != 0 { slot = (slot + 1) & mask }
+            slots[slot] = entry
+            hashes[slot] = oldHashes[k]
+        }
     }
 
     private func equal(_ id: Int, _ name: UnsafeRawBufferPointer) -> Bool {

@@ -101,6 +101,30 @@ struct UserAgentClassifierTests {
         #expect(l.cacheClears == 0)
     }
 
+    @Test("a user agent longer than the cache's room is classified, not kept")
+    func longerThanCache() throws {
+        let classifier = try UserAgentClassifier(rules: Fixtures.rules(), options: .init(cacheCapacity: 1))
+        let long = "Googlebot/2.1 " + String(repeating: "x", count: 300)
+        #expect(classifier.classify(long).isBot)
+        #expect(classifier.classify(long).isBot)
+        #expect(classifier.statistics.cacheEntries == 0)
+        #expect(classifier.statistics.cacheMisses == 2)
+    }
+
+    @Test("family ids are stable, the table grows, and it is bounded")
+    func familyTable() {
+        let table = FamilyTable()
+        #expect(table.name(.other) == "Other")
+        let ids = (0..<70_000).map { table.intern(Array("family \($0)".utf8)) }
+        #expect(table.count == FamilyTable.capacity)
+        #expect(table.overflows == 70_000 - (FamilyTable.capacity - 1))
+        #expect(ids.last == .other)
+        #expect(table.intern(Array("family 5".utf8)) == ids[5])
+        #expect(table.name(ids[5]) == "family 5")
+        #expect(table.name(ids[60_000]) == "family 60000")
+        #expect(table.intern(Array("Other".utf8)) == .other)
+    }
+
     @Test("a cache hit runs no pattern")
     func hit() throws {
         let classifier = try UserAgentClassifier(rules: Fixtures.rules())
