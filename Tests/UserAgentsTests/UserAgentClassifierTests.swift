@@ -205,12 +205,12 @@ struct UserAgentClassifierTests {
         #expect(compared > 400)
     }
 
+    /// Whether this kernel knows PR_SET_MDWE (Linux 6.3): PR_GET_MDWE (66) answers rather than fails.
+    /// prctl is variadic, which Swift does not import: it is called through a pointer.
     static var kernelHasMDWE: Bool {
-        var name = utsname()
-        uname(&name)
-        let release = withUnsafeBytes(of: &name.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-        let parts = release.split(separator: ".").prefix(2).compactMap { Int($0.prefix { $0.isNumber }) }
-        return parts.count == 2 && (parts[0], parts[1]) >= (6, 3)
+        typealias Prctl = @convention(c) (Int32, UInt, UInt, UInt, UInt) -> Int32
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "prctl") else { return false }
+        return unsafeBitCast(symbol, to: Prctl.self)(66, 0, 0, 0, 0) >= 0
     }
 
     /// The benchmark, built beside the test bundle (SwiftPM builds every product before testing).
