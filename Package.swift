@@ -47,6 +47,11 @@ let package = Package(
             pkgConfig: "libmaxminddb",
             providers: [.apt(["libmaxminddb-dev"])]
         ),
+        .systemLibrary(
+            name: "CPCRE2",
+            pkgConfig: "libpcre2-8",
+            providers: [.apt(["libpcre2-dev"])]
+        ),
         .target(name: "AccessLog"),
         // Client addresses as 16-byte values; pure, so that the per-line path can parse and truncate them
         // without allocating.
@@ -76,6 +81,11 @@ let package = Package(
             dependencies: ["AccessLog", "SystemIO"]
         ),
         .target(name: "ServerConfig"),
+        // User-agent families from ua-parser's regexes (Debian's uap-core) through PCRE2; not wired in yet.
+        .target(
+            name: "UserAgents",
+            dependencies: ["CPCRE2"]
+        ),
         .target(
             name: "PostgresSink",
             dependencies: ["CLibPQ", "Sessionizer", "AccessLog"]
@@ -102,6 +112,16 @@ let package = Package(
             name: "parsebench",
             dependencies: ["AccessLog", "Tailing"],
             path: "Benchmarks/parsebench"
+        ),
+        // Counts malloc and friends, for the benchmarks' "no allocation" figures.
+        .target(
+            name: "MallocCounter",
+            path: "Benchmarks/MallocCounter"
+        ),
+        .executableTarget(
+            name: "uabench",
+            dependencies: ["UserAgents", "AccessLog", "MallocCounter"],
+            path: "Benchmarks/uabench"
         ),
         .executableTarget(
             name: "privacybench",
@@ -143,6 +163,10 @@ let package = Package(
         .testTarget(
             name: "TailingTests",
             dependencies: ["Tailing"]
+        ),
+        .testTarget(
+            name: "UserAgentsTests",
+            dependencies: ["UserAgents", "AccessLog"]
         ),
         .testTarget(
             name: "JournalTests",

@@ -11,7 +11,8 @@
 #   BENCH_SEED        loggen seed (default 1)
 #   BENCH_FORMATS     formats to run (default "combined vhost_combined")
 #   SWIFT_BUILD_ARGS  extra arguments for every `swift build`, e.g. "--scratch-path .build-bench"
-#   BENCH_SHIP=0, BENCH_DAEMON=0  skip the PostgreSQL shipping or the daemon benchmarks
+#   BENCH_SHIP=0, BENCH_DAEMON=0, BENCH_UA=0  skip the PostgreSQL shipping, the daemon or the user-agent
+#                     benchmarks
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,7 +38,7 @@ now_ns() { date +%s%N; }
 echo "== Building (release)"
 swift build -c release "${build_args[@]}"
 bin=$(swift build -c release "${build_args[@]}" --show-bin-path)
-for tool in sessiontail loggen parsebench; do
+for tool in sessiontail loggen parsebench uabench; do
     [[ -x $bin/$tool ]] || { echo "bench: $bin/$tool was not built" >&2; exit 1; }
 done
 
@@ -157,6 +158,17 @@ echo
 echo "== Summary: SPEC §8 targets, $lines lines per format, $(nproc) cores"
 printf '%-15s %-34s %18s   %-16s %s\n' format measure value target verdict
 printf '%s\n' "${results[@]}"
+
+# ---- User agents: ua-parser's regexes through PCRE2 (Benchmarks/uabench/main.swift) ------------------
+# Start-up, µs per distinct user agent with every pattern in turn and with the prefilter, cache-hit cost
+# per line, on the real logs' user agents, uap-core's test user agents and generated variants. Figures
+# only (no target yet: the classifier is not wired into the pipeline). BENCH_UA=0 skips it.
+if [[ ${BENCH_UA:-1} != 0 ]]; then
+    echo
+    echo "== User agents (uabench)"
+    "$bin/uabench" --repeat 3 | sed 's/^/  /'
+fi
+# ---- end of user agents -------------------------------------------------------------------------------
 
 # ---- PostgreSQL shipping (SPEC §8: ≥ 200 k sessions/s; issue: ≥ 0.5× a plain COPY) ---------------
 # Ships BENCH_SHIP_FRAGMENTS (default 1000000) deterministic fragments with FragmentShipper into a fresh

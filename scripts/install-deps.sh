@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages sessiontail needs to build, test and run its demo and benchmarks, and the Python
-# packages the tests' reference scripts import (from PyPI: mmdb-writer is in no Debian release).
+# packages the tests' reference scripts import (from PyPI: mmdb-writer is in no Debian release, and ua-parser's
+# 1.x reads uap-core's regexes.yaml through PyYAML).
 # With the argument `package`, also what building and testing the Debian package needs (make deb,
 # make test): debhelper, lintian, man-db, systemd (systemd-analyze, systemd-sysusers), and for
 # make systemd-test systemd-container (systemd-nspawn) and debootstrap with Debian's keyring.
@@ -9,8 +10,8 @@
 # Idempotent: installs only what is missing. Needs root (or sudo) when something is missing.
 set -euo pipefail
 
-packages=(pkg-config zlib1g-dev libpq-dev libssl-dev libmaxminddb-dev gzip python3 python3-pip time postgresql
-    postgresql-common logrotate nginx apache2)
+packages=(pkg-config zlib1g-dev libpq-dev libpcre2-dev uap-core libssl-dev libmaxminddb-dev gzip python3
+    python3-pip time postgresql postgresql-common logrotate nginx apache2)
 if [ "${1:-}" = package ]; then
     packages+=(debhelper dpkg-dev lintian man-db procps systemd util-linux
         systemd-container debootstrap debian-archive-keyring)
@@ -35,7 +36,8 @@ if [ ${#missing[@]} -gt 0 ]; then
     $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 # mmdb-writer and netaddr write the tests' GeoIP databases; maxminddb's pure-Python reader is their reference.
-python_packages=(mmdb-writer==0.2.7 netaddr==1.3.0 maxminddb==3.2.0)
+# ua-parser (reading uap-core's regexes.yaml through PyYAML) is the user-agent tests' reference.
+python_packages=(mmdb-writer==0.2.7 netaddr==1.3.0 maxminddb==3.2.0 ua-parser==1.0.2 PyYAML)
 missing=()
 for p in "${python_packages[@]}"; do
     python3 -m pip show -q "${p%%==*}" >/dev/null 2>&1 || missing+=("$p")

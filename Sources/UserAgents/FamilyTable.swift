@@ -1,0 +1,87 @@
+/// The family names one classifier has seen, each with a ``FamilyID``: names are kept once, ids are stable
+/// for the classifier's life.
+///
+/// Group-1 families (device models such as `SM-G960F`) make the set open-ended, so it is bounded: past
+/// ``capacity`` names, a new name gets ``FamilyID/other`` and is counted in ``overflows``.
+final class FamilyTable {
+    /// The most names a table holds (ids are 16 bits).
+    static let capacity = Int(UInt16.max)
+
+    private(set) var names: [String] = []
+    private var bytes: [UInt8] = []
+    private var starts: [Int] = [0]
+    /// Open addressing: id + 1, 0 for an empty slot; at most half full (it doubles).
+    private var slots: [UInt32]
+    private var hashes: [UInt64]
+    private var mask: Int
+    /// Names refused because the table was full.
+    private(set) var overflows = 0
+
+    init() {
+        let size = 1 << 12
+        slots = [UInt32](repeating: 0, count: size)
+        hashes = [UInt64](repeating: 0, count: size)
+        mask = size - 1
+        _ = intern(Array("Other".utf8))
+    }
+
+    var count: Int { names.count }
+
+    func name(_ id: FamilyID) -> String {
+        Int(id.rawValue) < names.count ? names[Int(id.rawValue)] : "Other"
+    }
+
+    func intern(_ name: [UInt8]) -> FamilyID {
+        name.withUnsafeBytes { intern($0) }
+    }
+
+    /// The id of `name`, a new one when it is new. Allocates only for a new name.
+    func intern(_ name: UnsafeRawBufferPointer) -> FamilyID {
+        let hash = ByteHash.hash(name)
+        var slot = Int(truncatingIfNeeded: hash) & mask
+        while slots[slot] != 0 {
+            let id = Int(slots[slot] - 1)
+            if hashes[slot] == hash && equal(id, name) { return FamilyID(rawValue: UInt16(id)) }
+            slot = (slot + 1) & mask
+        }
+        guard names.count < Self.capacity else {
+            overflows += 1
+            return .other
+        }
+        if 2 * (names.count + 1) > slots.count {
+            grow()
+            slot = Int(truncatingIfNeeded: hash) & mask
+            while slots[slot] != 0 { slot = (slot + 1) & mask }
+        }
+        let id = names.count
+        bytes.append(contentsOf: name)
+        starts.append(bytes.count)
+        names.append(String(decoding: name, as: UTF8.self))
+        slots[slot] = UInt32(id + 1)
+        hashes[slot] = hash
+        return FamilyID(rawValue: UInt16(id))
+    }
+
+    private func grow() {
+        let oldSlots = slots
+        let oldHashes = hashes
+        let size = slots.count * 2
+        slots = [UInt32](repeating: 0, count: size)
+        hashes = [UInt64](repeating: 0, count: size)
+        mask = size - 1
+        for (k, entry) in oldSlots.enumerated() where entry != 0 {
+            var slot = Int(truncatingIfNeeded: oldHashes[k]) & mask
+            while slots[slot] != 0 { slot = (slot + 1) & mask }
+            slots[slot] = entry
+            hashes[slot] = oldHashes[k]
+        }
+    }
+
+    private func equal(_ id: Int, _ name: UnsafeRawBufferPointer) -> Bool {
+        let start = starts[id]
+        let end = starts[id + 1]
+        guard end - start == name.count else { return false }
+        for k in 0..<name.count where bytes[start + k] != name[k] { return false }
+        return true
+    }
+}
