@@ -8,7 +8,7 @@ extension Checkpoints {
         /// It is shorter than the entry's fingerprint, and its first ``Checkpoints/prefixLength``
         /// bytes match the entry's.
         case prefix
-        /// It is shorter still: only its content can say.
+        /// It is shorter still (but holds a whole line): only its content can say.
         case content
     }
 

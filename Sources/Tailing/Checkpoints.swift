@@ -105,8 +105,9 @@ public struct Checkpoints: Sendable, Equatable {
         }
         if let alike { return alike.identity == .unknown || isRotation(alike, .head) ? alike : nil }
         if let prefixed, isRotation(prefixed, .prefix) { return prefixed }
-        guard head.count < Checkpoints.fingerprintSize else { return nil }
-        // Too short for any fingerprint to go by: the copy of a file that still starts with it.
+        // Too short for any fingerprint to go by: the copy of a file that still starts with it, if it
+        // holds a whole line (a few bytes of one say nothing: every line starts alike).
+        guard head.count < Checkpoints.fingerprintSize, head.contains(UInt8(ascii: "\n")) else { return nil }
         for entry in entries.reversed()
         where entry.source == source && entry.identity != identity && entry.identity != .unknown
             && entry.fingerprintLength > head.count && !entry.complete && !entry.gone

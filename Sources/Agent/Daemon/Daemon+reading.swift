@@ -82,6 +82,9 @@ extension Daemon {
         // take lines written since, with no checkpoint to record them under: the next pass would read
         // them again.
         if head.isEmpty { return }
+        // Not one whole line yet (a file just created, a copy just begun): nothing to read, and too little
+        // to tell what it is by. It is looked at again once a line is whole.
+        if !finish && !head.contains(UInt8(ascii: "\n")) { return }
         // Followed from now on (plain files only: gzip files are read once, to their end).
         if !file.isGzip && !finish && trackers[tracked] == nil {
             trackers[tracked] = FileTracker(
