@@ -11,7 +11,7 @@
 set -euo pipefail
 
 packages=(pkg-config zlib1g-dev libpq-dev libpcre2-dev uap-core libssl-dev libmaxminddb-dev gzip python3
-    python3-pip time postgresql postgresql-common logrotate nginx apache2)
+    python3-pip time postgresql postgresql-common logrotate nginx apache2 bzip2 xz-utils zstd)
 if [ "${1:-}" = package ]; then
     packages+=(debhelper dpkg-dev lintian man-db procps systemd util-linux
         systemd-container debootstrap debian-archive-keyring)

@@ -50,10 +50,18 @@ public final class InputFile: ByteSource {
         compressed = .allocate(byteCount: 16, alignment: 16)
         // Sniff the magic bytes without seeking, so that pipes work too. (Should this throw, `deinit`
         // runs, as every stored property is set, and releases the buffer and descriptor.)
-        while compressedEnd < 2 {
+        while compressedEnd < 6 {
             let n = try read(fd, into: UnsafeMutableRawBufferPointer(rebasing: compressed[compressedEnd...]))
             if n == 0 { break }
             compressedEnd += n
+        }
+        let magic = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(compressed)[..<compressedEnd])
+        if let other = InputFile.unsupportedCompression(magic) {
+            throw InputError(
+                path: path,
+                problem:
+                    "it is \(other)-compressed, which sessiontail does not read; decompress it, or have logrotate compress with gzip (the default: compresscmd gzip)",
+                unsupportedCompression: other)
         }
         if compressedEnd >= 2 && compressed[0] == 0x1F && compressed[1] == 0x8B {
             isGzip = true
@@ -63,6 +71,17 @@ public final class InputFile: ByteSource {
             compressed.deallocate()
             compressed = large
         }
+    }
+
+    /// The compression that `head` (a file's first bytes) says, if it is one sessiontail does not
+    /// read: bzip2 (`BZh`), xz (`FD 37 7A 58 5A 00`) or zstd (`28 B5 2F FD`).
+    static func unsupportedCompression(_ head: UnsafeRawBufferPointer) -> String? {
+        if head.starts(with: [0x42, 0x5A, 0x68]) && head.count >= 4 && (0x31...0x39).contains(head[3]) {
+            return "bzip2"
+        }
+        if head.starts(with: [0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00]) { return "xz" }
+        if head.starts(with: [0x28, 0xB5, 0x2F, 0xFD]) { return "zstd" }
+        return nil
     }
 
     /// The device and inode of the open file (zero for standard input that is not a file).

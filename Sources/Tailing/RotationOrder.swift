@@ -11,7 +11,10 @@ public enum RotationOrder {
 
     static func place(_ path: String) -> Place {
         var name = Substring(path)
-        if name.hasSuffix(".gz") { name = name.dropLast(3) }
+        for suffix in compressedSuffixes where name.hasSuffix(suffix) {
+            name = name.dropLast(suffix.count)
+            break
+        }
         // `.N` rotation number.
         if let dot = name.lastIndex(of: "."), dot != name.startIndex {
             let digits = name[name.index(after: dot)...]
@@ -20,17 +23,43 @@ public enum RotationOrder {
                 return Place(base: String(name[..<dot]), age: n, date: 0)
             }
         }
-        // `-YYYYMMDD` (optionally `-YYYYMMDDHH`) from `dateext`.
-        if let dash = name.lastIndex(of: "-") {
-            let digits = name[name.index(after: dash)...]
-            if digits.count >= 8, digits.count <= 10, digits.allSatisfy({ $0.isASCII && $0.isNumber }),
-                let d = Int(digits)
-            {
-                return Place(base: String(name[..<dash]), age: 1, date: d)
+        // A date after `-` or `.`: logrotate's `dateext` (`-20250101`, `-2025010113`) and the
+        // `dateformat`s operators write (`.20160918_135654`, `-2025-01-01`, `.2025-01-01-13`).
+        for separator in ["-", "."] as [Character] {
+            var at = name.endIndex
+            while let mark = name[..<at].lastIndex(of: separator), mark != name.startIndex {
+                if let date = RotationOrder.date(name[name.index(after: mark)...]) {
+                    return Place(base: String(name[..<mark]), age: 1, date: date)
+                }
+                at = mark
             }
         }
         return Place(base: String(name), age: 0, date: 0)
     }
+
+    /// Endings of compressed rotations: read (`.gz`) or refused with a clear error (the others).
+    static let compressedSuffixes = [".gz", ".bz2", ".xz", ".zst"]
+
+    /// `YYYYMMDD`, optionally followed by hours, minutes and seconds, with or without `-`, `_` or `.`
+    /// between the parts, as a number that orders dates (seconds from the left, missing parts 0).
+    static func date(_ text: Substring) -> Int? {
+        var digits = 0
+        var value = 0
+        for c in text {
+            if c.isASCII && c.isNumber {
+                digits += 1
+                value = value * 10 + Int(c.asciiValue! - 48)
+            } else if c != "-" && c != "_" && c != "." {
+                return nil
+            }
+        }
+        guard [8, 10, 12, 14].contains(digits), text.first!.isNumber, text.last!.isNumber else { return nil }
+        let year = value / pow10(digits - 4)
+        guard (1970...2999).contains(year) else { return nil }
+        return value * pow10(14 - digits)
+    }
+
+    static func pow10(_ n: Int) -> Int { (0..<n).reduce(1) { p, _ in p * 10 } }
 
     /// `paths` with each rotated set ordered oldest first; sets keep the order in which they first appear.
     public static func sorted(_ paths: [String]) -> [String] {

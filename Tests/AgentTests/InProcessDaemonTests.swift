@@ -71,6 +71,20 @@ struct InProcessDaemonTests {
         #expect(second.lostFiles == 1, "said once")
     }
 
+    @Test func aRotationCompressedWithAnotherToolIsRefusedOnceAndTheRestIsRead() throws {
+        let h = try DaemonHarness()
+        try h.append("access.log", clients: 0, count: 5)
+        try h.append("old", clients: 100, count: 5)
+        #expect(system("bzip2 -c '\(h.path("old"))' > '\(h.path("access.log.1.bz2"))'") == 0)
+        try h.writeConfig(sources: [h.source("web", file: "access.log")])
+        let daemon = try h.daemon()
+        for _ in 0..<3 { try daemon.pass() }
+        #expect(daemon.totals.lines == 5)
+        #expect(
+            h.messages.filter { $0.0 == .error && $0.1.contains("access.log.1.bz2: it is bzip2-compressed") }.count == 1
+        )
+    }
+
     @Test func closedSessionsWaitForTheBatchAge() throws {
         let h = try DaemonHarness()
         try h.append("access.log", clients: 0, count: 3)

@@ -33,6 +33,23 @@ func lines(of path: String) throws -> [ReadLine] {
 struct InputFileTests {
     let content = (1...20_000).map { "line \($0) with some text to compress \($0 * 7919 % 1000)" }
 
+    /// bzip2, xz and zstd are recognised by their magic bytes (whatever the name) and refused with
+    /// one clear error, not read as thousands of malformed lines.
+    @Test(arguments: [("bzip2", "bzip2"), ("xz", "xz"), ("zstd -q", "zstd")])
+    func otherCompressionsAreRefusedByName(tool: String, name: String) throws {
+        let dir = try ScratchDirectory()
+        try (content.joined(separator: "\n") + "\n").write(
+            toFile: dir.path("a.log"), atomically: false, encoding: .utf8)
+        try sh("\(tool) -c \(dir.path("a.log")) > \(dir.path("a.log.1"))")
+        #expect {
+            _ = try InputFile(path: dir.path("a.log.1"))
+        } throws: { error in
+            let error = error as? InputError
+            return error?.unsupportedCompression == name
+                && error?.description.contains("a.log.1: it is \(name)-compressed") == true
+        }
+    }
+
     @Test func plainAndGzipGiveTheSameLines() throws {
         let dir = try ScratchDirectory()
         try (content.joined(separator: "\n") + "\n").write(

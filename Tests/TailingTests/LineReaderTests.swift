@@ -101,6 +101,23 @@ struct RotationOrderTests {
             ])
     }
 
+    @Test(arguments: [
+        ["a.log.20160917_235959", "a.log.20160918_135654.gz", "a.log.20160918_140000", "a.log"],
+        ["a.log-2025-01-01", "a.log-2025-01-02.gz", "a.log-2025-01-03", "a.log"],
+        ["a.log.2025010123", "a.log.2025010200.gz", "a.log"],
+        ["a.log-20250101-1300", "a.log-20250101-1400.bz2", "a.log"],
+    ])
+    func otherDateFormatsAreReadOldestFirst(oldestFirst: [String]) {
+        #expect(RotationOrder.sorted(oldestFirst.reversed()) == oldestFirst)
+        #expect(RotationOrder.sorted(oldestFirst.shuffled()) == oldestFirst)
+    }
+
+    @Test func numbersThatAreNoDatesAreNotDates() {
+        #expect(RotationOrder.place("a.log-12345678").age == 0)  // year 1234
+        #expect(RotationOrder.place("a.log-2025010").age == 0)  // seven digits
+        #expect(RotationOrder.place("a.log-20250101x").age == 0)
+    }
+
     @Test func unrelatedFilesKeepTheirOrder() {
         #expect(RotationOrder.sorted(["b.log", "a.log", "-"]) == ["b.log", "a.log", "-"])
     }

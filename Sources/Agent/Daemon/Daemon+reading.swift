@@ -22,6 +22,9 @@ extension Daemon {
                         try read(
                             path, isLive: path == match.path, host: match.host ?? source.host, source: source,
                             into: &pipeline)
+                    } catch let error as InputError where error.unsupportedCompression != nil {
+                        // Said once per file: it stays what it is until it is rotated away.
+                        if refusedFiles.insert(path).inserted { log(.error, "\(error) Its lines are not read.") }
                     } catch let error as InputError where path != match.path {
                         // A rotated file still being compressed reads as truncated gzip: next pass.
                         log(.warning, "\(error) Trying again on the next pass.")
@@ -219,23 +222,23 @@ extension Daemon {
         }
         missing = stillMissing
     }
-}
 
-/// A followed file: its source (and host) and its inode.
-struct TrackerKey: Hashable {
-    var key: String
-    var identity: FileIdentity
-}
+    /// A followed file: its source (and host) and its inode.
+    struct TrackerKey: Hashable {
+        var key: String
+        var identity: FileIdentity
+    }
 
-/// A checkpoint entry's file, whatever its offset.
-struct EntryKey: Hashable {
-    var source: String
-    var fingerprint: UInt64
-    var length: Int
+    /// A checkpoint entry's file, whatever its offset.
+    struct EntryKey: Hashable {
+        var source: String
+        var fingerprint: UInt64
+        var length: Int
 
-    init(_ entry: Checkpoints.Entry) {
-        source = entry.source
-        fingerprint = entry.fingerprint
-        length = entry.fingerprintLength
+        init(_ entry: Checkpoints.Entry) {
+            source = entry.source
+            fingerprint = entry.fingerprint
+            length = entry.fingerprintLength
+        }
     }
 }

@@ -23,13 +23,3 @@ extension FragmentShipper: FragmentSink {}
 /// Makes the sink for `configuration` under `agentID` (the daemon's, or an earlier one whose
 /// committed fragments are still to ship).
 public typealias FragmentSinkFactory = (_ configuration: Configuration, _ agentID: String) -> any FragmentSink
-
-/// The sinks the daemon ships to.
-public enum FragmentSinks {
-    /// The configured PostgreSQL table.
-    public static func postgres(_ configuration: Configuration, _ agentID: String) -> any FragmentSink {
-        FragmentShipper(
-            conninfo: configuration.conninfo, table: configuration.table, gapMillis: configuration.gapMillis,
-            agentID: agentID)
-    }
-}

@@ -6,41 +6,6 @@ import Tailing
     import Glibc
 #endif
 
-/// Settings of a batch run (`sessiontail sessionize`).
-public struct PipelineOptions: Sendable {
-    /// The log format of every input.
-    public var format: LogFormat
-    /// Virtual host for lines whose format has none (or whose host field is `-`).
-    public var host: String?
-    /// Key sessions by the first address of `X-Forwarded-For` when present.
-    public var useForwardedFor: Bool
-    /// Gap, lateness and memory cap.
-    public var sessionizer: SessionizerConfiguration
-    /// Longer lines are skipped and counted as `too_long`.
-    public var maxLineLength: Int
-    /// Keep emitted fragments for ``SourcePipeline/takeFragments()`` (the daemon ships them as they
-    /// come) instead of sorting them for ``SourcePipeline/finish(_:)``.
-    public var streaming = false
-
-    public init(
-        format: LogFormat, host: String? = nil, useForwardedFor: Bool = false,
-        sessionizer: SessionizerConfiguration = .init(), maxLineLength: Int = 64 << 10, streaming: Bool = false
-    ) {
-        self.streaming = streaming
-        self.format = format
-        self.host = host
-        self.useForwardedFor = useForwardedFor
-        self.sessionizer = sessionizer
-        self.maxLineLength = maxLineLength
-    }
-}
-
-/// Settings that cannot work together.
-public struct OptionsError: Error, Sendable, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
-}
-
 /// Reads log files to their end and turns their events into sessions: the batch pipeline.
 ///
 /// ```swift
