@@ -26,6 +26,11 @@ public final class InputFile: ByteSource {
     /// Content already read (by ``readHead(count:)``) and handed out again before anything else.
     private var replay: [UInt8] = []
     private var replayStart = 0
+    /// Where ``startsAsItsHead()`` reads the head again (made when first needed).
+    private var headCheck: UnsafeMutableRawBufferPointer? = nil
+    /// Set when a read found the file no longer starting with its head: truncated (copytruncate) and
+    /// written again while it was being read.
+    public var truncatedWhileRead = false
 
     /// Opens `path` (`-`: standard input) and looks at its first bytes to tell gzip from plain text.
     public convenience init(path: String) throws(InputError) {
@@ -96,6 +101,7 @@ public final class InputFile: ByteSource {
     public func duplicateDescriptor() -> Int32 { dup(fd) }
 
     deinit {
+        headCheck?.deallocate()
         compressed.deallocate()
         if ownsDescriptor { close(fd) }
     }
@@ -155,6 +161,27 @@ public final class InputFile: ByteSource {
         replay = Array(buffer[..<filled])
         replayStart = 0
         return replay
+    }
+
+    /// Whether a plain file still starts with the head ``readHead(count:)`` read (always true for gzip,
+    /// pipes and files whose head was not read). Bytes read from a file that was truncated and written
+    /// again meanwhile (`copytruncate`) belong to another file than the one checkpointed: a read
+    /// asks this after reading, and drops what it read if not. The corresponding C function is
+    /// `pread`.
+    func startsAsItsHead() -> Bool {
+        guard decoder == nil, !replay.isEmpty else { return true }
+        let check = headCheck ?? .allocate(byteCount: Checkpoints.fingerprintSize, alignment: 16)
+        headCheck = check
+        let count = min(replay.count, check.count)
+        var filled = 0
+        while filled < count {
+            let n = pread(fd, check.baseAddress! + filled, count - filled, off_t(filled))
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 { return errno == ESPIPE }  // not a file: nothing to compare
+            if n == 0 { return false }  // shorter than its head: truncated
+            filled += n
+        }
+        return replay.withUnsafeBytes { memcmp($0.baseAddress!, check.baseAddress!, count) == 0 }
     }
 
     /// The file's size on disk (compressed for gzip).

@@ -151,6 +151,15 @@ public final class ReadAhead: ByteSource {
                 } catch let e {
                     error = e
                 }
+                // Truncated and written again while it was read (copytruncate): what this chunk holds
+                // may be the new file's. The read ends before it; the copy holds the rest of the old file,
+                // and the new one is read from its start.
+                var truncated = false
+                if count > 0 && !file.startsAsItsHead() {
+                    file.truncatedWhileRead = true
+                    count = 0
+                    truncated = true
+                }
 
                 pthread_mutex_lock(mutex)
                 busy = false
@@ -162,7 +171,7 @@ public final class ReadAhead: ByteSource {
                 }
                 if reading == generation {
                     if let error { failure = error }
-                    if error != nil || count < chunks[index].count { finished = true }
+                    if error != nil || truncated || count < chunks[index].count { finished = true }
                 }
                 pthread_cond_broadcast(changed)
             }

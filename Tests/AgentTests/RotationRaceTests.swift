@@ -121,4 +121,34 @@ struct RotationRaceTests {
         try daemon.pass()
         #expect(daemon.totals.lines == 200)
     }
+
+    /// Found by the rotation torture: the reader thread reads a large file ahead of the parser; if
+    /// copytruncate truncates it and the server writes it full again before the reader gets further,
+    /// the reader went on in the new content as if it were the old file (the rest of the old file
+    /// lost, the new read twice). A read now ends where the file stopped starting as it did.
+    @Test func aFileTruncatedAndRefilledWhileItIsReadIsReadOnce() throws {
+        let h = try DaemonHarness()
+        try h.append("access.log", clients: 0, count: 120_000)  // 9 MiB: more than the reader reads ahead
+        try h.writeConfig(sources: [h.source("web", file: "access.log")], more: "postgres:\n  batch_size: 2000")
+        let daemon = try h.daemon()
+        var acted = false
+        daemon.afterReading = { _ in
+            guard !acted else { return }
+            acted = true
+            // copytruncate, and the server writes 6 MiB more into the emptied file.
+            let live = h.path("access.log")
+            #expect(system("cp '\(live)' '\(live).1'") == 0)
+            truncate(live, 0)
+            try h.append("access.log", clients: 200_000, count: 80_000)
+        }
+        try daemon.pass()
+        #expect(acted)
+        try daemon.pass()
+        try daemon.closeAll()
+        try daemon.commitAndShip(force: true)
+        let events = h.table.eventsByClient()
+        #expect(events.count == 200_000)
+        #expect(events.values.filter { $0 != 1 }.isEmpty)
+        #expect(daemon.truncatedWhileRead == 1)
+    }
 }

@@ -154,6 +154,17 @@ extension Daemon {
             }
             last = recorded
             present.insert(EntryKey(recorded))
+            if file.truncatedWhileRead {
+                // The read ended where the file stopped being the one checkpointed: its copy holds the
+                // rest, and the file as it is now is new.
+                file.truncatedWhileRead = false
+                truncatedWhileRead += 1
+                log(
+                    .info,
+                    "\(path) was truncated (copytruncate) and written again while it was read, at byte \(reached); the rest is read from its copy, the new content from its start"
+                )
+                break
+            }
             if atEnd || stop.stopRequested { break }
             // A batch of sessions is over in the middle of a large file (catching up, say): commit and
             // ship them now, so that memory stays bounded whatever the backlog.

@@ -78,6 +78,8 @@ public final class Daemon {
     /// as far as known, and how many such files.
     public internal(set) var lostBytes: UInt64 = 0
     public internal(set) var lostFiles = 0
+    /// Reads that found their file truncated and written again before they were done (copytruncate).
+    public internal(set) var truncatedWhileRead = 0
     var passNumber = 0
     /// Plain files read, followed (kept open) until deleted.
     var trackers: [TrackerKey: FileTracker] = [:]
