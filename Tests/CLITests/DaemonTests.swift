@@ -43,32 +43,34 @@ struct DaemonTests {
         try sh("mkdir -p \(logs) && touch \(log) && cd \(dir.url.path) && split -n l/8 -d \(elastic) p")
         let config = dir.path("sessiontail.yaml")
         try """
-            agent_id: live-test
-            state_dir: \(dir.path("state"))
-            sources:
-              - name: web
-                paths: ["\(log)"]
-                host: semicomplete.com
-            session:
-              lateness: 0s
-            postgres:
-              table: \(table)
-              batch_age: 100ms
-            """.write(toFile: config, atomically: false, encoding: .utf8)
+        agent_id: live-test
+        state_dir: \(dir.path("state"))
+        sources:
+          - name: web
+            paths: ["\(log)"]
+            host: semicomplete.com
+        session:
+          lateness: 0s
+        postgres:
+          table: \(table)
+          batch_age: 100ms
+        """.write(toFile: config, atomically: false, encoding: .utf8)
         try """
-            \(log) {
-                rotate 20
-                missingok
-                nomail
-                \(mode)
-            }
-            """.write(toFile: dir.path("logrotate.conf"), atomically: false, encoding: .utf8)
+        \(log) {
+            rotate 20
+            missingok
+            nomail
+            \(mode)
+        }
+        """.write(toFile: dir.path("logrotate.conf"), atomically: false, encoding: .utf8)
         let rotate = "logrotate -f -s \(dir.path("logrotate.state")) \(dir.path("logrotate.conf"))"
 
         var daemon = try startDaemon(config, log: dir.path("daemon.log"))
         for piece in 0..<8 {
             // Each piece goes in as a few appends; then logrotate; the daemon polls meanwhile.
-            try sh("cd \(dir.url.path) && split -n l/4 p0\(piece) q && for q in qaa qab qac qad; do cat $q >> \(log); sleep 0.03; done; rm qa?")
+            try sh(
+                "cd \(dir.url.path) && split -n l/4 p0\(piece) q && for q in qaa qab qac qad; do cat $q >> \(log); sleep 0.03; done; rm qa?"
+            )
             Thread.sleep(forTimeInterval: 0.15)
             // copytruncate loses what is written between its copy and its truncate; wait for the daemon
             // to have read everything first, as a quiet log would be.
@@ -81,11 +83,15 @@ struct DaemonTests {
         Thread.sleep(forTimeInterval: 0.3)
         stop(daemon)
         // Close what is still open, as at the end of input.
-        let drain = try RealLogsTests.run(try #require(RealLogsTests.sessiontailBinary()), ["run", "--drain", "--config", config], cwd: root)
+        let drain = try RealLogsTests.run(
+            try #require(RealLogsTests.sessiontailBinary()), ["run", "--drain", "--config", config], cwd: root)
         #expect(drain.status == 0, "\(drain.stderrText)")
 
-        let batch = try RealLogsTests.run(try #require(RealLogsTests.sessiontailBinary()), ["sessionize", "--host", "semicomplete.com", elastic], cwd: root)
-        let expected = try RealLogsTests.project(RealLogsTests.parseCSV(batch.stdout), onto: PostgresCLITests.columns, what: "sessionize")
+        let batch = try RealLogsTests.run(
+            try #require(RealLogsTests.sessiontailBinary()), ["sessionize", "--host", "semicomplete.com", elastic],
+            cwd: root)
+        let expected = try RealLogsTests.project(
+            RealLogsTests.parseCSV(batch.stdout), onto: PostgresCLITests.columns, what: "sessionize")
         let stored = try PostgresCLITests.tableRows(table)
         let daemonLog = (try? String(contentsOfFile: dir.path("daemon.log"), encoding: .utf8)) ?? ""
         #expect(stored.count == expected.count, "\(daemonLog)")
@@ -99,14 +105,14 @@ struct LostFileTests {
     static func config(_ dir: ScratchDirectory, log: String, table: String) throws -> String {
         let config = dir.path("sessiontail.yaml")
         try """
-            state_dir: \(dir.path("state"))
-            sources:
-              - name: a
-                paths: ["\(log)"]
-                host: a.example
-            postgres:
-              table: \(table)
-            """.write(toFile: config, atomically: false, encoding: .utf8)
+        state_dir: \(dir.path("state"))
+        sources:
+          - name: a
+            paths: ["\(log)"]
+            host: a.example
+        postgres:
+          table: \(table)
+        """.write(toFile: config, atomically: false, encoding: .utf8)
         return config
     }
 
@@ -155,7 +161,9 @@ struct LostFileTests {
         try (LostFileTests.line("10.0.0.3", 5) + "\n").write(toFile: log, atomically: false, encoding: .utf8)
         let second = try DrainTests().drain(config)
         #expect(second.status == 0, "\(second.stderrText)")
-        #expect(second.stderrText.contains("error: \(log) is gone before it was read to its end: at least 28 bytes lost"), "\(second.stderrText)")
+        #expect(
+            second.stderrText.contains("error: \(log) is gone before it was read to its end: at least 28 bytes lost"),
+            "\(second.stderrText)")
         #expect(second.stderrText.contains("1 files vanished unread (at least 28 bytes lost)"), "\(second.stderrText)")
         let third = try DrainTests().drain(config)
         #expect(!third.stderrText.contains("error:"), "\(third.stderrText)")

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// SPEC §6 under fire: `kill -9` at random instants while a writer appends and real logrotate
@@ -45,33 +45,34 @@ struct TortureTests {
         FileManager.default.createFile(atPath: log, contents: nil)
         let config = dir.path("sessiontail.yaml")
         try """
-            agent_id: torture
-            state_dir: \(dir.path("state"))
-            sources:
-              - name: web
-                paths: ["\(log)"]
-                host: semicomplete.com
-            session:
-              lateness: 0s
-            postgres:
-              table: \(table)
-              batch_age: 50ms
-            """.write(toFile: config, atomically: false, encoding: .utf8)
+        agent_id: torture
+        state_dir: \(dir.path("state"))
+        sources:
+          - name: web
+            paths: ["\(log)"]
+            host: semicomplete.com
+        session:
+          lateness: 0s
+        postgres:
+          table: \(table)
+          batch_age: 50ms
+        """.write(toFile: config, atomically: false, encoding: .utf8)
         try """
-            \(log) {
-                rotate 30
-                missingok
-                nomail
-                \(mode)
-            }
-            """.write(toFile: dir.path("logrotate.conf"), atomically: false, encoding: .utf8)
+        \(log) {
+            rotate 30
+            missingok
+            nomail
+            \(mode)
+        }
+        """.write(toFile: dir.path("logrotate.conf"), atomically: false, encoding: .utf8)
         return Setup(
             dir: dir, table: table, config: config, log: log, daemonLog: dir.path("daemon.log"),
             rotate: "logrotate -f -s \(dir.path("logrotate.state")) \(dir.path("logrotate.conf"))")
     }
 
     func startWriter(_ setup: Setup, rate: Int) throws -> Child {
-        try Child(["/usr/bin/python3", "-c", TortureTests.writer, elastic, setup.log, String(rate)], output: "/dev/null")
+        try Child(
+            ["/usr/bin/python3", "-c", TortureTests.writer, elastic, setup.log, String(rate)], output: "/dev/null")
     }
 
     func startDaemon(_ config: String, log: String) throws -> Child {
@@ -104,7 +105,8 @@ struct TortureTests {
         let identical = PostgresCLITests.sorted(stored) == PostgresCLITests.sorted(expected)
         #expect(
             identical,
-            "\(context)\n\(PostgresCLITests.describeDifferences(database: stored, batch: expected))\n\(daemonLog.suffix(3000))")
+            "\(context)\n\(PostgresCLITests.describeDifferences(database: stored, batch: expected))\n\(daemonLog.suffix(3000))"
+        )
     }
 
     /// `make torture` runs longer: more kills (`TORTURE_KILLS`, per rotation mode) and a longer
@@ -262,7 +264,9 @@ struct DiskCapTests {
         // Shipped at the cap while running, not an hour later; what waits stays under the cap.
         #expect(shipped > 0)
         let wal = try FileManager.default.contentsOfDirectory(atPath: dir.path("state/wal"))
-            .map { (try? FileManager.default.attributesOfItem(atPath: dir.path("state/wal/\($0)"))[.size] as? Int) ?? 0 }
+            .map {
+                (try? FileManager.default.attributesOfItem(atPath: dir.path("state/wal/\($0)"))[.size] as? Int) ?? 0
+            }
             .reduce(0, +)
         #expect(wal < 2 << 20, "the write-ahead log is kept under the cap: \(wal) bytes")
         daemon.terminate()
