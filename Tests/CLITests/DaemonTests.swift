@@ -49,6 +49,7 @@ struct DaemonTests {
                 print(
                     "liveTailingThroughLogrotateAndRestarts \(label) \(n)/\(TortureBudget.repetitions): "
                         + "\(String(format: "%.1f", Date().timeIntervalSince(started))) s: \(ok ? "ok" : "FAIL")")
+                fflush(nil)
             }
         }
     }

@@ -52,6 +52,7 @@ struct RotationTortureTests {
                     + "\(outcome.linesLost) lost by copytruncate (\(outcome.lostLinesRead) of them read before the truncation), "
                     + "\(outcome.sessions) sessions, \(String(format: "%.1f", outcome.seconds)) s (\(outcome.phases)): \(verdict)"
             )
+            fflush(nil)  // a line per repetition as it ends, also when the output is a file
             outcomes.append(outcome)
         }
         let failed = outcomes.filter { !$0.failures.isEmpty }

@@ -131,6 +131,7 @@ struct TortureTests {
                 print(
                     "sigkillAtRandomInstants \(label) \(n)/\(TortureBudget.repetitions) seed \(seed): "
                         + "\(String(format: "%.1f", Date().timeIntervalSince(started))) s: \(ok ? "ok" : "FAIL")")
+                fflush(nil)
             }
         }
     }
