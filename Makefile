@@ -49,11 +49,20 @@ package-test: deb
 systemd-test: deb
 	scripts/systemd-test.sh
 
-## The torture tests at length: 100 SIGKILLs per rotation mode, PostgreSQL down for 2 minutes.
+## The torture tests at length, under a CPU hog on core 0: 200 repetitions of the rotation torture
+## (ROTATION_REPETITIONS), 10 of each mode of the SIGKILL and live-tailing tests (TORTURE_REPETITIONS),
+## 100 SIGKILLs per run (TORTURE_KILLS), PostgreSQL down for 2 minutes (TORTURE_OUTAGE_SECONDS); no
+## repetition is started after TORTURE_HOURS (3). Failing runs are kept in .build/torture-failures/. Then the
+## rotation model test for ROTATION_MODEL_RUNS (2000) random sequences of ROTATION_MODEL_STEPS (400) steps.
 torture: deps
 	swift build --build-tests
+	taskset -c 0 sh -c 'while :; do :; done' & hog=$$!; trap "kill $$hog" EXIT; \
+	TORTURE_STARTED=$$(date +%s) TORTURE_HOURS=$${TORTURE_HOURS:-3} \
 	TORTURE_KILLS=$${TORTURE_KILLS:-100} TORTURE_OUTAGE_SECONDS=$${TORTURE_OUTAGE_SECONDS:-120} \
-		pg_virtualenv -t swift test --skip-build --no-parallel --filter Torture
+	TORTURE_REPETITIONS=$${TORTURE_REPETITIONS:-10} ROTATION_REPETITIONS=$${ROTATION_REPETITIONS:-200} \
+		pg_virtualenv -t swift test --skip-build --no-parallel --filter 'Torture|liveTailingThroughLogrotateAndRestarts'
+	ROTATION_MODEL_RUNS=$${ROTATION_MODEL_RUNS:-2000} ROTATION_MODEL_STEPS=$${ROTATION_MODEL_STEPS:-400} \
+		swift test --skip-build --filter RotationModel
 
 ## Throughput, gzip and memory figures against SPEC §8 targets (prints figures; never fails on a miss).
 bench: deps

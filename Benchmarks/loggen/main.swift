@@ -1,6 +1,6 @@
 // loggen: a deterministic generator of realistic access logs for the benchmarks.
 //
-//     loggen --format combined|vhost_combined --lines N [--seed S] [--bad-rate 0.001] [--rate R] > access.log
+//     loggen --format combined|vhost_combined --lines N [--seed S] [--bad-rate 0.001] [--rate R] [--hosts H] > access.log
 //
 // The same arguments give byte-identical output (xoshiro256** seeded by SplitMix64; no clock, no
 // environment). Visitors are simulated in event time: each makes bursts of requests a few seconds
@@ -350,11 +350,12 @@ func fail(_ message: String) -> Never {
 }
 
 let usage = """
-    usage: loggen --format combined|vhost_combined --lines N [--seed S] [--bad-rate P] [--rate R]
+    usage: loggen --format combined|vhost_combined --lines N [--seed S] [--bad-rate P] [--rate R] [--hosts H]
       --lines N      lines to write
       --seed S       seed (default 1); the same arguments give byte-identical output
       --bad-rate P   share of damaged lines (default 0.001)
       --rate R       average lines per second of log time (default 1000)
+      --hosts H      virtual hosts, the first ones the busiest (default 200)
       --version      print the generator version (changes whenever the output would)
     """
 
@@ -367,6 +368,7 @@ struct Options {
     var seed: UInt64 = 1
     var badRate = 0.001
     var rate = 1000.0
+    var hosts = 200
 }
 
 func parseArguments() -> Options {
@@ -398,6 +400,9 @@ func parseArguments() -> Options {
         case "--rate":
             guard let r = Double(value(argument)), r > 0 else { fail("--rate needs a positive number") }
             options.rate = r
+        case "--hosts":
+            guard let h = Int(value(argument)), h > 0, h <= 10_000 else { fail("--hosts needs a count in 1...10000") }
+            options.hosts = h
         case "--version":
             print(generatorVersion)
             exit(0)
@@ -518,7 +523,7 @@ struct Generator {
                 }
             }
         }
-        hosts = StringTable(count: 200, stride: 64) { i, out in
+        hosts = StringTable(count: options.hosts, stride: 64) { i, out in
             if i == 0 {
                 out.text("www.acme.example")
                 return
@@ -531,7 +536,7 @@ struct Generator {
             out.text(loggenHostTLDs[Int((h >> 32) % UInt64(loggenHostTLDs.count))])
         }
         addressZipf = Zipf(count: 200_000, exponent: 0.9)
-        hostZipf = Zipf(count: 200, exponent: 1.0)
+        hostZipf = Zipf(count: options.hosts, exponent: 1.0)
         precondition(loggenUserAgentWeights.count == loggenUserAgents.count)
         var cumulative: [Int] = []
         var sum = 0

@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Starts `sessiontail run` polling every 50 ms, its output appended to `log`.
 func startDaemon(_ config: String, log: String) throws -> Process {
     let process = Process()
@@ -33,8 +37,26 @@ struct DaemonTests {
         #expect(process.terminationStatus == 0)
     }
 
+    /// Repeated `TORTURE_REPETITIONS` times (``TortureBudget``) by `make torture`.
     @Test(arguments: ["create", "create\n        compress\n        delaycompress", "copytruncate"])
     func liveTailingThroughLogrotateAndRestarts(mode: String) throws {
+        _ = TortureBudget.deadline
+        let label = mode.contains("compress") ? "compress" : mode
+        for n in 1...TortureBudget.repetitions where n == 1 || TortureBudget.hasTimeLeft {
+            let started = Date()
+            let ok = try liveTailingThroughLogrotateAndRestartsOnce(mode: mode, label: label)
+            if TortureBudget.repetitions > 1 {
+                print(
+                    "liveTailingThroughLogrotateAndRestarts \(label) \(n)/\(TortureBudget.repetitions): "
+                        + "\(String(format: "%.1f", Date().timeIntervalSince(started))) s: \(ok ? "ok" : "FAIL")")
+                fflush(nil)
+            }
+        }
+    }
+
+    /// One run of ``liveTailingThroughLogrotateAndRestarts(mode:)``; a failing one is kept in
+    /// `.build/torture-failures/live-<mode>/`.
+    func liveTailingThroughLogrotateAndRestartsOnce(mode: String, label: String) throws -> Bool {
         let dir = try ScratchDirectory()
         let table = PostgresCLITests.freshTable()
         defer { PostgresCLITests.dropTable(table) }
@@ -97,6 +119,14 @@ struct DaemonTests {
         #expect(stored.count == expected.count, "\(daemonLog)")
         let identical = PostgresCLITests.sorted(stored) == PostgresCLITests.sorted(expected)
         #expect(identical, "\(PostgresCLITests.describeDifferences(database: stored, batch: expected))\n\(daemonLog)")
+        let ok = drain.status == 0 && stored.count == expected.count && identical
+        if !ok {
+            let kept = TortureBudget.failureDirectory("live-\(label)")
+            _ = system("cp -a '\(dir.url.path)' '\(kept)'")
+            try? PostgresCLITests.snapshot(table).write(to: URL(fileURLWithPath: kept + "/table.csv"))
+            Issue.record("mode \(mode): kept in \(kept)")
+        }
+        return ok
     }
 }
 

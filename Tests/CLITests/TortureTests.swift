@@ -91,8 +91,10 @@ struct TortureTests {
         #expect(status == 0, "\(command): exit status \(status >> 8): \(text)")
     }
 
-    /// Drains (closing what is still open) and compares the table with `sessionize` over the log.
-    func expectTableEqualsBatch(_ setup: Setup, _ context: String) throws {
+    /// Drains (closing what is still open) and compares the table with `sessionize` over the log;
+    /// returns whether all went well.
+    @discardableResult
+    func expectTableEqualsBatch(_ setup: Setup, _ context: String) throws -> Bool {
         let binary = try #require(RealLogsTests.sessiontailBinary())
         let drain = try RealLogsTests.run(binary, ["run", "--drain", "--config", setup.config], cwd: root)
         #expect(drain.status == 0, "\(drain.stderrText)")
@@ -107,10 +109,11 @@ struct TortureTests {
             identical,
             "\(context)\n\(PostgresCLITests.describeDifferences(database: stored, batch: expected))\n\(daemonLog.suffix(3000))"
         )
+        return drain.status == 0 && stored.count == expected.count && identical
     }
 
-    /// `make torture` runs longer: more kills (`TORTURE_KILLS`, per rotation mode) and a longer
-    /// outage (`TORTURE_OUTAGE_SECONDS`).
+    /// `make torture` runs longer: more kills (`TORTURE_KILLS`, per rotation mode), a longer outage
+    /// (`TORTURE_OUTAGE_SECONDS`) and more repetitions (``TortureBudget``).
     static let kills = Int(ProcessInfo.processInfo.environment["TORTURE_KILLS"] ?? "") ?? 10
     static let outage = Double(ProcessInfo.processInfo.environment["TORTURE_OUTAGE_SECONDS"] ?? "") ?? 1
 
@@ -119,6 +122,23 @@ struct TortureTests {
     /// written between its copy and its truncation, whatever reads the log).
     @Test(arguments: ["create", "create\n    compress\n    delaycompress", "copytruncate"])
     func sigkillAtRandomInstants(mode: String) throws {
+        _ = TortureBudget.deadline
+        let label = mode.contains("compress") ? "compress" : mode
+        for n in 1...TortureBudget.repetitions where n == 1 || TortureBudget.hasTimeLeft {
+            let started = Date()
+            let (seed, ok) = try sigkillAtRandomInstantsOnce(mode: mode, label: label)
+            if TortureBudget.repetitions > 1 {
+                print(
+                    "sigkillAtRandomInstants \(label) \(n)/\(TortureBudget.repetitions) seed \(seed): "
+                        + "\(String(format: "%.1f", Date().timeIntervalSince(started))) s: \(ok ? "ok" : "FAIL")")
+                fflush(nil)
+            }
+        }
+    }
+
+    /// One run of ``sigkillAtRandomInstants(mode:)``; a failing one is kept in
+    /// `.build/torture-failures/sigkill-<mode>-<seed>/`.
+    func sigkillAtRandomInstantsOnce(mode: String, label: String) throws -> (seed: UInt64, ok: Bool) {
         let setup = try setUp(mode: mode)
         defer { PostgresCLITests.dropTable(setup.table) }
         let seed = UInt64.random(in: 0..<1_000_000)
@@ -149,7 +169,14 @@ struct TortureTests {
         kills += 1
         #expect(kills > Self.kills)
         #expect(rotations >= 3, "seed \(seed)")
-        try expectTableEqualsBatch(setup, "mode \(mode), seed \(seed), \(kills) kills, \(rotations) rotations")
+        let ok = try expectTableEqualsBatch(setup, "mode \(mode), seed \(seed), \(kills) kills, \(rotations) rotations")
+        if !ok || rotations < 3 {
+            let kept = TortureBudget.failureDirectory("sigkill-\(label)-\(seed)")
+            _ = system("cp -a '\(setup.dir.url.path)' '\(kept)'")
+            try? PostgresCLITests.snapshot(setup.table).write(to: URL(fileURLWithPath: kept + "/table.csv"))
+            Issue.record("mode \(mode), seed \(seed): kept in \(kept)")
+        }
+        return (seed, ok && rotations >= 3)
     }
 
     /// PostgreSQL stopped mid-run; the daemon killed while it is down and its write-ahead log torn
