@@ -28,14 +28,17 @@ extension Checkpoints {
     ///   all in its head: it is the copy if the original still starts with it; if the original was
     ///   truncated, only a matching prefix says so; if the original is gone, nothing does.
     ///
+    /// The entry's file is opened by `original`: at its path by default; a caller that keeps files open
+    /// (the daemon's trackers) finds it by its inode wherever logrotate renamed it since.
+    ///
     /// It looks at the files as they are now: ask once per read, and record into the entry it chose
     /// (``record(source:head:offset:path:complete:identity:size:replacing:)``).
     public static func isRotation(
         of entry: Entry, path: String, identity: FileIdentity, isGzip: Bool, head: [UInt8],
-        evidence: Evidence = .head
+        evidence: Evidence = .head, original openOriginal: (Entry) -> InputFile? = { try? InputFile(path: $0.path) }
     ) -> Bool {
         if isGzip && evidence == .head { return true }
-        guard let original = try? InputFile(path: entry.path), original.fileIdentity == entry.identity,
+        guard let original = openOriginal(entry), original.fileIdentity == entry.identity,
             let originalHead = try? original.readHead()
         else {
             return evidence == .head && entry.fingerprintLength >= fingerprintSize

@@ -94,11 +94,21 @@ extension Daemon {
                 file: file, key: key, source: source.name, host: host, path: path, pass: passNumber)
         }
         let isGzip = file.isGzip
+        // The file an entry was read from: followed, it is found by its inode wherever it was renamed to.
+        let original = { [trackers] (entry: Checkpoints.Entry) -> InputFile? in
+            if let tracker = trackers[TrackerKey(key: key, identity: entry.identity)], tracker.file !== file,
+                (try? tracker.rewind()) == true
+            {
+                return tracker.file
+            }
+            return try? InputFile(path: entry.path)
+        }
         let isRotation = { (entry: Checkpoints.Entry, evidence: Checkpoints.Evidence) in
             // A held file was read before under this head: a match is its own (or its copy's) entry.
             (isHeld && evidence == .head)
                 || Checkpoints.isRotation(
-                    of: entry, path: path, identity: identity, isGzip: isGzip, head: head, evidence: evidence)
+                    of: entry, path: path, identity: identity, isGzip: isGzip, head: head, evidence: evidence,
+                    original: original)
         }
         // Decided once for the whole read: the files may change before it records (see `record`).
         let entry = checkpoints.entry(source: key, head: head, identity: identity, isRotation: isRotation)
