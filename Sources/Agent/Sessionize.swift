@@ -18,12 +18,6 @@ public enum Sessionize {
         case csv, jsonl, postgres
     }
 
-    /// How the client of a request is found.
-    public enum ClientIP: String, Sendable, CaseIterable {
-        case remoteAddr = "remote_addr"
-        case xForwardedFor = "x_forwarded_for"
-    }
-
     /// The command line's options, as given.
     public struct Request: Sendable {
         public var files: [String]
@@ -32,7 +26,10 @@ public enum Sessionize {
         public var host: String? = nil
         public var gap = "5m"
         public var lateness = "60s"
-        public var clientIP = ClientIP.remoteAddr
+        /// Where visitors' addresses come from (see ``ClientSource/header(named:)``), and the proxies
+        /// trusted to say (none given: the private and loopback ranges).
+        public var clientIP = "remote_addr"
+        public var trustedProxies: [String] = []
         public var output = Output.csv
         public var postgres = ""
         public var table = "sessions"
@@ -68,8 +65,10 @@ public enum Sessionize {
             request.lateness, option: "--lateness", example: "60s", positive: false)
         let lineCap = try Arguments.size(request.maxLineLength, option: "--max-line-length", example: "64KiB")
         let memoryCap = try Arguments.size(request.memory, option: "--memory", example: "64MiB")
+        let client = try ClientSource.parse(
+            from: request.clientIP, trusted: request.trustedProxies.isEmpty ? nil : request.trustedProxies)
         let options = PipelineOptions(
-            format: logFormat, host: request.host, useForwardedFor: request.clientIP == .xForwardedFor,
+            format: logFormat, host: request.host, client: client,
             sessionizer: SessionizerConfiguration(
                 gapMillis: gapMillis, latenessMillis: latenessMillis, memoryLimit: memoryCap),
             maxLineLength: lineCap)
@@ -118,7 +117,7 @@ public enum Sessionize {
             printError("\(error)")
             return 1
         }
-        report(pipeline.statistics)
+        report(pipeline)
         return 0
     }
 
@@ -131,20 +130,21 @@ public enum Sessionize {
                 batchSize: request.batchSize, log: { level, message in printError(message, level: level) })
             try pipeline.finish { try shipper.add($0) }
             try shipper.flush()
-            report(pipeline.statistics)
+            report(pipeline)
             printError(
                 "shipped \(shipper.sessions) sessions to \(table) as \(request.agentID): \(shipper.applied) new, \(shipper.sessions - shipper.applied) already there; \(shipper.transactions) transactions, \(shipper.retries) retries"
             )
             return 0
         } catch {
-            report(pipeline.statistics)
+            report(pipeline)
             printError("\(error)")
             return 2
         }
     }
 
-    static func report(_ statistics: InputStatistics) {
-        for sample in statistics.samples { printError("malformed line \(sample)") }
-        printError(statistics.summary)
+    static func report(_ pipeline: SourcePipeline) {
+        for sample in pipeline.statistics.samples { printError("malformed line \(sample)") }
+        printError(pipeline.statistics.summary)
+        if let warning = pipeline.proxyWarning(source: nil, batch: true) { printError(warning, level: .warning) }
     }
 }

@@ -48,6 +48,10 @@ public struct DaemonStatus: Codable, Sendable, Equatable {
         public var lastEventTime: Instant?
         /// When lines were last read from it (wall clock).
         public var lastReadAt: Instant?
+        /// Events whose forwarding header held something that is not an address.
+        public var forgedClients: UInt64 = 0
+        /// Said when most of the source's first events came from a handful of addresses (a proxy?).
+        public var proxyWarning: String? = nil
         /// Bytes behind over all files.
         public var lagBytes: UInt64 { files.reduce(0) { $0 + $1.lagBytes } }
 
@@ -63,7 +67,7 @@ public struct DaemonStatus: Codable, Sendable, Equatable {
 
         enum CodingKeys: String, CodingKey {
             case name, files, linesRead, events, malformed, openSessions, evictedSessions, lastEventTime
-            case lastReadAt, lagBytes
+            case lastReadAt, lagBytes, forgedClients, proxyWarning
         }
 
         public init(from decoder: any Swift.Decoder) throws {
@@ -77,6 +81,8 @@ public struct DaemonStatus: Codable, Sendable, Equatable {
             evictedSessions = try c.decode(Int.self, forKey: .evictedSessions)
             lastEventTime = try c.decodeIfPresent(Instant.self, forKey: .lastEventTime)
             lastReadAt = try c.decodeIfPresent(Instant.self, forKey: .lastReadAt)
+            forgedClients = try c.decodeIfPresent(UInt64.self, forKey: .forgedClients) ?? 0
+            proxyWarning = try c.decodeIfPresent(String.self, forKey: .proxyWarning)
         }
 
         public func encode(to encoder: any Swift.Encoder) throws {
@@ -91,6 +97,8 @@ public struct DaemonStatus: Codable, Sendable, Equatable {
             try c.encode(lastEventTime, forKey: .lastEventTime)
             try c.encode(lastReadAt, forKey: .lastReadAt)
             try c.encode(lagBytes, forKey: .lagBytes)
+            try c.encode(forgedClients, forKey: .forgedClients)
+            try c.encodeIfPresent(proxyWarning, forKey: .proxyWarning)
         }
     }
 

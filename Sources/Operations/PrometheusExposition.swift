@@ -31,6 +31,12 @@ public enum PrometheusExposition {
                     "\(s.malformed[reason.description] ?? 0)")
             }
         }
+        out.family(
+            "sessiontail_forged_clients_total", .counter,
+            "Events whose forwarding header held a value that is not an address (the last trusted hop is the visitor).")
+        for s in status.sources {
+            out.sample("sessiontail_forged_clients_total", ["source": s.name], "\(s.forgedClients)")
+        }
         out.family("sessiontail_last_event_timestamp_seconds", .gauge, "The newest request time read from the source.")
         for s in status.sources {
             if let t = s.lastEventTime {

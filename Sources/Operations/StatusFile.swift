@@ -97,6 +97,11 @@ extension DaemonStatus {
             out += "lost:              \(lostFiles ?? 0) files disappeared unread, at least \(lostBytes) bytes\n"
         }
         if reloads + reloadsRefused > 0 { out += "reloads:           \(reloads) (\(reloadsRefused) refused)\n" }
+        for source in sources where source.forgedClients > 0 {
+            out +=
+                "forged clients:    \(source.forgedClients) in \(source.name) (not an address in the forwarding header)\n"
+        }
+        for source in sources { if let warning = source.proxyWarning { out += "warning:           \(warning)\n" } }
         if let metricsListen { out += "metrics:           http://\(metricsListen)/metrics\n" }
         out += "\n"
         var rows: [[String]] = [["SOURCE", "FILE", "OFFSET", "LAG", "LAST EVENT", "EVENTS", "MALFORMED", "OPEN"]]

@@ -2,7 +2,6 @@ import Agent
 import ArgumentParser
 
 extension Sessionize.Output: ExpressibleByArgument {}
-extension Sessionize.ClientIP: ExpressibleByArgument {}
 
 struct SessionizeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -34,8 +33,18 @@ struct SessionizeCommand: ParsableCommand {
     var lateness: String = "60s"
 
     @Option(
-        name: .customLong("client-ip"), help: "Key sessions by remote_addr or by the first x_forwarded_for address.")
-    var clientIP: Sessionize.ClientIP = .remoteAddr
+        name: .customLong("client-ip"),
+        help: ArgumentHelp(
+            "Where visitors' addresses come from: remote_addr, or a header trusted proxies set (x_forwarded_for, forwarded, x_real_ip, cf_connecting_ip, true_client_ip, $http_NAME, %{Name}i).",
+            valueName: "from"))
+    var clientIP: String = "remote_addr"
+
+    @Option(
+        name: .customLong("trusted-proxy"),
+        help: ArgumentHelp(
+            "A network of proxies whose forwarding header is believed (repeatable; default: the private and loopback ranges).",
+            valueName: "cidr"))
+    var trustedProxies: [String] = []
 
     @Option(help: "Output: csv, jsonl or postgres.")
     var output: Sessionize.Output = .csv
@@ -70,6 +79,7 @@ struct SessionizeCommand: ParsableCommand {
         request.gap = gap
         request.lateness = lateness
         request.clientIP = clientIP
+        request.trustedProxies = trustedProxies
         request.output = output
         request.postgres = postgres
         request.table = table

@@ -39,6 +39,26 @@ struct ConfigurationTests {
         #expect(configuration.stateDirectory == "/var/lib/sessiontail")
     }
 
+    @Test func clientAddressesComeFromAHeaderOnlyThroughTrustedProxies() throws {
+        let format =
+            "log_format: '$remote_addr [$time_local] \"$request\" $status $body_bytes_sent $http_x_forwarded_for'"
+        // The old spelling: X-Forwarded-For, the private ranges trusted.
+        let legacy = try decode(
+            "sources:\n  - name: a\n    paths: [/a.log]\n    \(format)\n    client_ip: x_forwarded_for\n")
+        #expect(legacy.sources[0].client.header == "x-forwarded-for")
+        #expect(legacy.sources[0].client.trusted.map(\.description).contains("10.0.0.0/8"))
+        let explicit = try decode(
+            "sources:\n  - name: a\n    paths: [/a.log]\n    \(format)\n    client_ip:\n      from: $http_x_forwarded_for\n      trusted_proxies: [203.0.113.0/24, \"2001:db8::/32\"]\n"
+        )
+        #expect(explicit.sources[0].client.header == "x-forwarded-for")
+        #expect(explicit.sources[0].client.trusted.map(\.description) == ["203.0.113.0/24", "2001:db8::/32"])
+        #expect(
+            explicit.resolvedDescription.contains(
+                "      from: x_forwarded_for\n      trusted_proxies: [\"203.0.113.0/24\", \"2001:db8::/32\"]"))
+        let plain = try decode("sources:\n  - name: a\n    paths: [/a.log]\n")
+        #expect(plain.sources[0].client.header == nil)
+    }
+
     @Test func theContractExampleIsValid() throws {
         let configuration = try decode(Self.specExample)
         #expect(configuration.agentID == "web-01")
@@ -86,7 +106,15 @@ struct ConfigurationTests {
         ("sources:\n  - name: a\n    paths: [logs/a.log]\n", 3, "sources[0].paths", "not an absolute path"),
         (
             "sources:\n  - name: a\n    paths: [/a.log]\n    client_ip: x_forwarded_for\n", 4, "sources[0].client_ip",
-            "needs $http_x_forwarded_for"
+            "does not log the x-forwarded-for header: add $http_x_forwarded_for"
+        ),
+        (
+            "sources:\n  - name: a\n    paths: [/a.log]\n    client_ip:\n      from: \"who?\"\n", 5,
+            "sources[0].client_ip", "'who?' is not an address's origin"
+        ),
+        (
+            "sources:\n  - name: a\n    paths: [/a.log]\n    log_format: '$remote_addr [$time_local] $http_x_forwarded_for'\n    client_ip:\n      from: x_forwarded_for\n      trusted_proxies: [10.0.0.1/8]\n",
+            7, "sources[0].client_ip", "'10.0.0.1/8' is not a network"
         ),
         (
             "sources:\n  - name: a\n    paths: [/a.log]\npostgres:\n  table: \"a;drop\"\n", 5, "postgres.table",

@@ -85,6 +85,26 @@ struct InProcessDaemonTests {
         )
     }
 
+    @Test func aProxyInFrontOfTheServerIsSaidOnceInTheLogAndTheStatus() throws {
+        let h = try DaemonHarness()
+        var text = ""
+        for i in 0..<10_000 {
+            text += "173.245.48.\(i % 3) - - [10/Oct/2025:13:00:00 +0000] \"GET / HTTP/1.1\" 200 1 \"-\" \"ua\"\n"
+        }
+        try text.write(toFile: h.path("access.log"), atomically: false, encoding: .utf8)
+        try h.writeConfig(sources: [h.source("web", file: "access.log")])
+        let runner = try h.runner()
+        try runner.start()
+        try runner.turn()
+        try h.append("access.log", clients: 0, count: 10)
+        try runner.turn()
+        runner.finish()
+        #expect(
+            h.runnerLog.components(separatedBy: "over half of the first 10000 events come from 2 addresses").count == 2)
+        let status = try StatusFile.read(h.path("state/status.json"))
+        #expect(status.sources[0].proxyWarning?.contains("173.245.48.0 (33 %)") == true)
+    }
+
     @Test func closedSessionsWaitForTheBatchAge() throws {
         let h = try DaemonHarness()
         try h.append("access.log", clients: 0, count: 3)

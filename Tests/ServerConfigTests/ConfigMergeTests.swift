@@ -91,7 +91,7 @@ struct ConfigMergeTests {
                 """#)
         let configuration = try Configuration.decode(merged.text, file: "sessiontail.yaml")
         #expect(configuration.sources.map(\.name) == ["shop", "nginx", "everything-else", "nginx-2", "nginx-hosts"])
-        #expect(configuration.sources[0].clientIP == .xForwardedFor)
+        #expect(configuration.sources[0].client.header == "x-forwarded-for")
 
         // Merging again changes nothing more.
         let again = ConfigMerge.merge(

@@ -113,17 +113,7 @@ struct ConfigurationDecoder {
             throw fail(fields[at]?.value, "\(key).\(at)", error.message)
         }
 
-        let clientText = try reader.string(fields["client_ip"], "\(key).client_ip", default: "remote_addr")
-        guard let clientIP = Configuration.Source.ClientIP(rawValue: clientText) else {
-            throw fail(
-                fields["client_ip"]?.value, "\(key).client_ip",
-                "'\(clientText)' is neither remote_addr nor x_forwarded_for")
-        }
-        if clientIP == .xForwardedFor && !format.plan.hasForwardedFor {
-            throw fail(
-                fields["client_ip"]?.value, "\(key).client_ip",
-                "x_forwarded_for needs $http_x_forwarded_for (or %{X-Forwarded-For}i) in the log format")
-        }
+        let client = try self.client(fields["client_ip"], "\(key).client_ip", format: format)
         var host = try reader.optionalString(fields["host"], "\(key).host")
         if host?.isEmpty == true { host = nil }
         let capturesHost = paths.allSatisfy { $0.contains("{host}") }
@@ -133,6 +123,43 @@ struct ConfigurationDecoder {
         }
         return Configuration.Source(
             name: name, paths: paths, exclude: exclude, format: format,
-            formatName: formatString ?? presetName ?? "combined", host: host?.lowercased(), clientIP: clientIP)
+            formatName: formatString ?? presetName ?? "combined", host: host?.lowercased(), client: client)
+    }
+
+    /// `client_ip`: `remote_addr` (the default), a header's name (the old `x_forwarded_for`, with the
+    /// private ranges trusted), or a mapping of `from` and `trusted_proxies`.
+    func client(_ entry: ConfigEntry?, _ key: String, format: LogFormat) throws(ConfigurationError) -> ClientSource {
+        guard let entry else { return .remoteAddress }
+        var from = "remote_addr"
+        var trusted: [String]? = nil
+        var at = entry.value
+        switch entry.value {
+        case .null: return .remoteAddress
+        case .scalar(let text, _, _): from = text
+        case .mapping:
+            let fields = try reader.mapping(entry.value, key, allowed: ["from", "trusted_proxies"])
+            from = try reader.string(fields["from"], "\(key).from", default: "remote_addr")
+            if let list = fields["trusted_proxies"] {
+                trusted = try reader.strings(list, "\(key).trusted_proxies")
+                at = list.value
+            }
+            if let value = fields["from"]?.value, trusted == nil { at = value }
+        default:
+            throw fail(
+                entry.value, key, "expected remote_addr, a header's name, or a mapping of from and trusted_proxies")
+        }
+        let client: ClientSource
+        do {
+            client = try ClientSource.parse(from: from, trusted: trusted)
+        } catch {
+            throw fail(at, key, error.description)
+        }
+        if let header = client.header, !(header == "x-forwarded-for" && format.plan.hasForwardedFor) {
+            throw fail(
+                entry.value, key,
+                "the log format does not log the \(header) header: add $http_\(header.replacingAll("-", with: "_")) (nginx) or %{\(header)}i (Apache) to it"
+            )
+        }
+        return client
     }
 }

@@ -23,7 +23,13 @@ extension Configuration {
                 out += "    log_format: \(quote(source.formatName))\n"
             }
             out += "    host: \(source.host.map(quote) ?? "~    # from the log lines or the path's {host}")\n"
-            out += "    client_ip: \(source.clientIP.rawValue)\n"
+            if source.client.header == nil {
+                out += "    client_ip: remote_addr\n"
+            } else {
+                out += "    client_ip:\n      from: \(source.client.name)\n"
+                out +=
+                    "      trusted_proxies: [\(source.client.trusted.map { quote($0.description) }.joined(separator: ", "))]\n"
+            }
         }
         out += "session:\n  gap: \(seconds(gapMillis))\n  lateness: \(seconds(latenessMillis))\n"
         out += "postgres:\n  conninfo: \(quote(Conninfo.redacted(conninfo)))\n  table: \(table.name)\n"

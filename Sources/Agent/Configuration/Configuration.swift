@@ -10,12 +10,6 @@ import SystemIO
 public struct Configuration: Sendable {
     /// One set of log files read with one format.
     public struct Source: Sendable {
-        /// How the client of a request is found.
-        public enum ClientIP: String, Sendable {
-            case remoteAddr = "remote_addr"
-            case xForwardedFor = "x_forwarded_for"
-        }
-
         /// A name for messages, metrics and checkpoints; unique.
         public var name: String
         /// Glob patterns; `{host}` matches like `*` and names the virtual host.
@@ -28,8 +22,8 @@ public struct Configuration: Sendable {
         public var formatName: String
         /// Virtual host for lines without one (when no path captures `{host}`).
         public var host: String?
-        /// Where the client comes from.
-        public var clientIP: ClientIP
+        /// Where the visitor's address comes from.
+        public var client: ClientSource
     }
 
     public var agentID: String

@@ -18,6 +18,8 @@ extension Daemon {
         /// The newest event time the source's window store has seen (the wall clock when the source
         /// was idle; see ``DaemonMonitor`` for the last event time proper).
         public var newestTime: Int64?
+        /// Said when most of the source's first events came from a handful of addresses.
+        public var proxyWarning: String?
     }
 
     /// One plain log file being followed.
@@ -36,7 +38,8 @@ extension Daemon {
             guard let pipeline = pipelines[source.name] else { return nil }
             return SourceView(
                 name: source.name, statistics: pipeline.statistics, openSessions: pipeline.openSessions,
-                evictions: pipeline.evictions, newestTime: pipeline.newestTime)
+                evictions: pipeline.evictions, newestTime: pipeline.newestTime,
+                proxyWarning: pipeline.proxyWarning(source: source.name, batch: false))
         }
     }
 

@@ -30,6 +30,7 @@ public final class DaemonMonitor {
         var events: UInt64 = 0
         var malformed = [UInt64](repeating: 0, count: MalformedReason.allCases.count)
         var evictions = 0
+        var forged: UInt64 = 0
 
         init() {}
 
@@ -38,6 +39,7 @@ public final class DaemonMonitor {
             events = view.statistics.events
             malformed = view.statistics.malformedByReason
             evictions = view.evictions
+            forged = view.statistics.forgedClients
         }
 
         static func + (a: Counts, b: Counts) -> Counts {
@@ -46,6 +48,7 @@ public final class DaemonMonitor {
             sum.events += b.events
             for i in sum.malformed.indices { sum.malformed[i] += b.malformed[i] }
             sum.evictions += b.evictions
+            sum.forged += b.forged
             return sum
         }
     }
@@ -60,6 +63,7 @@ public final class DaemonMonitor {
         var samplesLogged = 0
         var malformedReported: UInt64 = 0
         var lastSummary: Int64 = .min / 2
+        var proxyWarning: String? = nil
     }
 
     /// Where the metrics endpoint reads the latest status from.
@@ -129,6 +133,10 @@ public final class DaemonMonitor {
             }
             memory.newestTime = view.newestTime
             memory.last = current
+            if memory.proxyWarning == nil, let warning = view.proxyWarning {
+                memory.proxyWarning = warning
+                log(.warning, warning)
+            }
             reportMalformed(view, &memory, now: now)
             sources[view.name] = memory
         }
@@ -216,6 +224,8 @@ public final class DaemonMonitor {
             }
             source.openSessions = view.openSessions
             source.evictedSessions = counts.evictions
+            source.forgedClients = counts.forged
+            source.proxyWarning = memory.proxyWarning
             source.lastEventTime = memory.lastEventTime.map(Instant.init(millis:))
             source.lastReadAt = memory.lastReadAt.map(Instant.init(millis:))
             out.sources.append(source)

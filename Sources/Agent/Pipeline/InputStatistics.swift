@@ -27,6 +27,9 @@ public struct InputStatistics: Sendable {
     public var fragments = 0
     /// Sessions after joining.
     public var sessions = 0
+    /// Events whose forwarding header held a value that is not an address (the visitor is the last
+    /// trusted hop then).
+    public var forgedClients: UInt64 = 0
 
     public init() {}
 
@@ -59,6 +62,7 @@ public struct InputStatistics: Sendable {
             return n > 0 ? "\(reason) \(n)" : nil
         }
         if !reasons.isEmpty { text += " (" + reasons.joined(separator: ", ") + ")" }
+        if forgedClients > 0 { text += "; \(forgedClients) with a forged client address" }
         return text
     }
 
@@ -75,6 +79,7 @@ extension InputStatistics {
         for i in malformedByReason.indices { malformedByReason[i] += other.malformedByReason[i] }
         samples += other.samples.prefix(max(0, InputStatistics.sampleLimit - samples.count))
         fragments += other.fragments
+        forgedClients += other.forgedClients
         sessions += other.sessions
     }
 }

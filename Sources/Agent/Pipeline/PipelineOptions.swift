@@ -8,7 +8,7 @@ public struct PipelineOptions: Sendable {
     /// Virtual host for lines whose format has none (or whose host field is `-`).
     public var host: String?
     /// Key sessions by the first address of `X-Forwarded-For` when present.
-    public var useForwardedFor: Bool
+    public var client: ClientSource
     /// Gap, lateness and memory cap.
     public var sessionizer: SessionizerConfiguration
     /// Longer lines are skipped and counted as `too_long`.
@@ -18,13 +18,13 @@ public struct PipelineOptions: Sendable {
     public var streaming = false
 
     public init(
-        format: LogFormat, host: String? = nil, useForwardedFor: Bool = false,
+        format: LogFormat, host: String? = nil, client: ClientSource = .remoteAddress,
         sessionizer: SessionizerConfiguration = .init(), maxLineLength: Int = 64 << 10, streaming: Bool = false
     ) {
         self.streaming = streaming
         self.format = format
         self.host = host
-        self.useForwardedFor = useForwardedFor
+        self.client = client
         self.sessionizer = sessionizer
         self.maxLineLength = maxLineLength
     }

@@ -1,4 +1,5 @@
 import AccessLog
+import ClientAddress
 import Sessionizer
 import Tailing
 
@@ -19,6 +20,10 @@ public struct SourcePipeline {
     private let parser: LineParser
     /// Reads files as lines; shared by the daemon's sources (they read one file at a time).
     private let reader: FileReader
+    /// Finds visitors behind trusted proxies (nil: the connection's address is the visitor).
+    private let clientResolver: ClientResolver?
+    /// The first events' clients, for a warning when a proxy seems to stand in front of the server.
+    private var concentration = ClientConcentration()
     private var store: WindowStore
     private let spool: FragmentSpool
     private let fixedHost: [UInt8]
@@ -30,10 +35,12 @@ public struct SourcePipeline {
             throw OptionsError(
                 "The log format has no virtual host field ($host, %v, %{Host}i): name the host with --host.")
         }
-        if options.useForwardedFor && !options.format.plan.hasForwardedFor {
-            throw OptionsError(
-                "Sessions are to be keyed by X-Forwarded-For, but the log format has no $http_x_forwarded_for or %{X-Forwarded-For}i field."
-            )
+        if let header = options.client.header {
+            guard header == "x-forwarded-for", options.format.plan.hasForwardedFor else {
+                throw OptionsError(
+                    "Visitors are to be found in the \(header) header, but the log format does not log it ($http_\(header.replacingAll("-", with: "_")) or %{\(header)}i)."
+                )
+            }
         }
         guard options.sessionizer.gapMillis > 0 else { throw OptionsError("The session gap must be positive.") }
         self.options = options
@@ -45,6 +52,7 @@ public struct SourcePipeline {
             gapMillis: options.sessionizer.gapMillis)
         fixedHost = Array((options.host ?? "").utf8)
         self.reader = reader ?? FileReader(maxLineLength: options.maxLineLength)
+        clientResolver = options.client.resolver
     }
 
     /// Reads one file (`-` for standard input; gzip recognised by content) to its end.
@@ -109,7 +117,7 @@ public struct SourcePipeline {
     /// past the last line read) and whether that is the end.
     public mutating func read(_ cursor: inout Cursor, fragmentLimit: Int) throws -> (reached: UInt64, atEnd: Bool) {
         var parsed = ParsedLine()
-        let useForwardedFor = options.useForwardedFor
+        let resolver = clientResolver
         let lineHasHost = options.format.plan.hasHost
         let path = cursor.path
         let offset = cursor.start
@@ -155,7 +163,17 @@ public struct SourcePipeline {
                 if lineHasHost && !parsed.host.isDash(in: bytes) || fixedHost.isEmpty {
                     host = parsed.host.slice(of: bytes)
                 }
-                let client = parsed.clientAddress(useForwardedFor: useForwardedFor, in: bytes)
+                var client = parsed.client
+                if let resolver {
+                    let found = resolver.resolve(
+                        remote: parsed.client.lowerBound..<parsed.client.upperBound,
+                        header: parsed.forwardedFor.lowerBound..<parsed.forwardedFor.upperBound, in: bytes)
+                    client = ByteRange(lowerBound: found.range.lowerBound, upperBound: found.range.upperBound)
+                    if found.forged { statistics.forgedClients += 1 }
+                }
+                if concentration.seen < ClientConcentration.sample {
+                    concentration.add(UnsafeRawBufferPointer(rebasing: bytes[client.lowerBound..<client.upperBound]))
+                }
                 store.add(
                     Event(
                         host: host, client: client.slice(of: bytes), time: parsed.timeMillis, bytes: parsed.bytes,
@@ -223,12 +241,20 @@ public struct SourcePipeline {
         return store.takeFragments()
     }
 
+    /// A warning for the operator when over half of the source's first events came from a handful of
+    /// addresses (a proxy in front of the server, most likely), naming them and what to configure; nil
+    /// otherwise, and until enough events were read.
+    public func proxyWarning(source: String?, batch: Bool) -> String? {
+        concentration.warning(source: source, batch: batch)
+    }
+
     /// Forgets the counts so far.
     public mutating func resetStatistics() { statistics = InputStatistics() }
 
     /// Closes every open session and calls `body` with each session (fragments joined), sorted by
     /// host, client and start. Memory stays bounded: fragments beyond a budget were sorted to disk.
     public mutating func finish(_ body: (Fragment) throws -> Void) throws {
+        concentration.finish()
         store.flush()
         try spool.append(store.takeFragments())
         statistics.fragments = spool.count
