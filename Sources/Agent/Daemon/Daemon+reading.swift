@@ -17,7 +17,8 @@ extension Daemon {
             defer { pipelines[source.name] = pipeline }
             let linesBefore = pipeline.statistics.lines
             for match in FileDiscovery.discover(patterns: source.paths, exclude: source.exclude) {
-                for path in match.rotated + [match.path] where !stop.stopRequested {
+                rotatedSet = match.rotated + [match.path]
+                for path in rotatedSet where !stop.stopRequested {
                     do {
                         try read(
                             path, isLive: path == match.path, host: match.host ?? source.host, source: source,
@@ -95,13 +96,20 @@ extension Daemon {
         }
         let isGzip = file.isGzip
         // The file an entry was read from: followed, it is found by its inode wherever it was renamed to.
-        let original = { [trackers] (entry: Checkpoints.Entry) -> InputFile? in
+        // (After a restart, before it is followed again: in its rotated set, by its inode.)
+        let original = { [trackers, rotatedSet] (entry: Checkpoints.Entry) -> InputFile? in
             if let tracker = trackers[TrackerKey(key: key, identity: entry.identity)], tracker.file !== file,
                 (try? tracker.rewind()) == true
             {
                 return tracker.file
             }
-            return try? InputFile(path: entry.path)
+            if let atPath = try? InputFile(path: entry.path), atPath.fileIdentity == entry.identity { return atPath }
+            for candidate in rotatedSet where candidate != path {
+                if (try? FileTracker.identity(at: candidate)) == entry.identity {
+                    return try? InputFile(path: candidate)
+                }
+            }
+            return nil
         }
         let isRotation = { (entry: Checkpoints.Entry, evidence: Checkpoints.Evidence) in
             // A held file was read before under this head: a match is its own (or its copy's) entry.

@@ -87,6 +87,8 @@ public final class Daemon {
     /// others have been missing.
     var present: Set<EntryKey> = []
     var missing: [EntryKey: Int] = [:]
+    /// The files of the rotated set being read, for finding a file by its inode.
+    var rotatedSet: [String] = []
     /// Files refused for a compression sessiontail does not read, by path (said once each).
     var refusedFiles: Set<String> = []
     /// Distinct files read since start (a file read in many passes counts once).
