@@ -25,8 +25,9 @@ extension Checkpoints {
     /// - If it is gone, a head of a full fingerprint's length is trusted; a short one is not (a new file
     ///   may well start with the same few bytes): short files are tracked by inode.
     /// - A candidate shorter than the entry's fingerprint (a copy only begun, or of a short file) is
-    ///   all in its head: it is the copy if the original still starts with it; if the original was
-    ///   truncated, only a matching prefix says so; if the original is gone, nothing does.
+    ///   all in its head: it is the copy if the original, still the file the entry describes, starts
+    ///   with it; if the original was truncated, only a matching prefix says so; if the original is
+    ///   gone, nothing does.
     ///
     /// The entry's file is opened by `original`: at its path by default; a caller that keeps files open
     /// (the daemon's trackers) finds it by its inode wherever logrotate renamed it since.
@@ -44,8 +45,10 @@ extension Checkpoints {
             return evidence == .head && entry.fingerprintLength >= fingerprintSize
         }
         if evidence != .head {
-            if originalHead.starts(with: head) { return true }
-            return evidence == .prefix && !entry.matches(head: originalHead)  // truncated under us: the copy
+            // The original still the file the entry describes: the candidate is its copy if it starts
+            // with all of the candidate. Truncated since: only a matching prefix says it was its copy.
+            if entry.matches(head: originalHead) { return originalHead.starts(with: head) }
+            return evidence == .prefix
         }
         guard entry.matches(head: originalHead) else { return true }  // truncated under us: the copy
         guard let candidate = try? InputFile(path: path), candidate.fileIdentity == identity else { return false }
