@@ -91,6 +91,36 @@ row "run: CPU at 5 000 lines/s (% of a core)" "$(printf '%.2f %%' "$cpu")" "< 2 
 row "run: fsyncs per second at 5 000 lines/s" "$(printf '%.1f' "$syncs_per_s")" "" ""
 row "run: peak RSS at 5 000 lines/s" "$(calc "$rss_kib / 1024" | xargs printf '%.1f MiB')" "≤ 64 MiB" \
     "$(verdict "$rss_kib" '<=' 65536)"
+if [[ ${DAEMON_BENCH_RSS_MINUTES:-0} != 0 ]]; then
+    # Resident memory over a long run at 5 000 lines/s, sampled every 10 s: a heap that fragments
+    # shows as a steady climb; a bounded one as a plateau.
+    minutes=$DAEMON_BENCH_RSS_MINUTES
+    echo "== Daemon: 5 000 lines/s for $minutes min, resident memory every 10 s"
+    config rss 5m 60s 64MiB
+    : >"$tmp/rss/access.log"
+    "$bin/sessiontail" run --config "$tmp/rss.yaml" 2>"$tmp/rss.err" &
+    daemon=$!
+    sleep 2
+    python3 "$here/livewriter.py" --out "$tmp/rss/access.log" --rate 5000 --seconds "$((minutes * 60 + 4))" &
+    writer=$!
+    samples=()
+    for ((i = 0; i < minutes * 6; i++)); do
+        sleep 10
+        samples+=("$(awk '/VmRSS/ { print $2 }' "/proc/$daemon/status")")
+    done
+    peak=$(awk '/VmHWM/ { print $2 }' "/proc/$daemon/status")
+    wait "$writer"
+    kill -TERM "$daemon"
+    wait "$daemon" || true
+    daemon=""
+    first_minute=$(printf '%s\n' "${samples[@]:0:6}" | sort -n | tail -1)
+    last_minute=$(printf '%s\n' "${samples[@]: -6}" | sort -n | tail -1)
+    row "run: RSS after 1 min / after $minutes min at 5 000 lines/s" \
+        "$(calc "$first_minute / 1024" | xargs printf '%.1f')/$(calc "$last_minute / 1024" | xargs printf '%.1f MiB')" "flat" ""
+    row "run: peak RSS over $minutes min at 5 000 lines/s" "$(calc "$peak / 1024" | xargs printf '%.1f MiB')" "" ""
+    echo "  RSS samples (KiB, every 10 s): ${samples[*]}"
+fi
+
 echo "== Daemon: 5 000 lines/s for ${seconds} s, durability off"
 live volatile 5000 --no-durability
 row "run: CPU at 5 000 lines/s, durability off" "$(printf '%.2f %%' "$cpu")" "" ""
