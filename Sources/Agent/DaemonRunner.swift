@@ -93,12 +93,6 @@ public final class DaemonRunner {
         }
         signal(SIGPIPE, SIG_IGN)
         raiseOpenFileLimit()
-        // Large buffers (the 1 MiB line buffer and the reader's chunks, made anew for every file a
-        // pass reads) always from mmap, back to the system when freed. glibc otherwise raises its mmap
-        // threshold after the first such free and serves them from the heap, which they fragment: the
-        // daemon's resident memory grew from 31 to 95 MiB within a minute at 5 000 lines/s, and stays
-        // at 31 MiB with this (measured; `make bench` prints it).
-        Allocator.fixMmapThreshold(128 << 10)
         let runner = DaemonRunner(options: options, configuration: configuration, stop: stop, writer: writer)
         return runner.run().rawValue
     }

@@ -13,7 +13,7 @@ struct Sessiontail: ParsableCommand {
         version: Arguments.version,
         subcommands: [
             SessionizeCommand.self, RunCommand.self, CheckConfigCommand.self, StatusCommand.self, ReloadCommand.self,
-            ReportCommand.self,
+            ReportCommand.self, DiscoverCommand.self,
         ]
     )
 }
