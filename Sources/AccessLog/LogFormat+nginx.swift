@@ -65,3 +65,22 @@ extension LogFormat {
         return tokens
     }
 }
+
+extension LogFormat {
+    /// Splits `log_format`'s `escape=` parameter off the front of a format string: the escaping it names
+    /// (`default` without one) and the format after it. As in nginx, the parameter is a word of its own,
+    /// and a value other than `default`, `json` or `none` is refused.
+    static func nginxEscaping(_ string: String) throws(LogFormatError) -> (FieldEscaping, Substring) {
+        guard string.hasPrefix("escape=") else { return (.default, string[...]) }
+        let rest = string.dropFirst("escape=".count)
+        let isSpace = { (c: Character) in c == " " || c == "\t" || c == "\n" || c == "\r" }
+        let value = rest.prefix { !isSpace($0) }
+        guard let escaping = FieldEscaping(name: value) else {
+            throw LogFormatError(
+                format: string,
+                message: "unknown log format escaping '\(value)'; use escape=default, escape=json or escape=none"
+            )
+        }
+        return (escaping, rest.dropFirst(value.count).drop(while: isSpace))
+    }
+}

@@ -43,7 +43,8 @@ public struct LogFormat: Sendable {
     }
 
     /// Compiles a format string, telling nginx from Apache syntax: a `$name` variable means nginx,
-    /// otherwise `%` directives mean Apache.
+    /// otherwise `%` directives mean Apache. An nginx string may begin with `escape=default`,
+    /// `escape=json` or `escape=none` and a space, as `log_format` takes it (``init(nginx:)``).
     public init(string: String) throws(LogFormatError) {
         if LogFormat.looksLikeNginx(Array(string.utf8)) {
             try self.init(nginx: string)
@@ -53,17 +54,21 @@ public struct LogFormat: Sendable {
     }
 
     /// Compiles an nginx `log_format` string (the concatenated text, without nginx's own quotes).
+    ///
+    /// The string may begin with `log_format`'s `escape=` parameter and a space: `escape=json $remote_addr …`
+    /// (see ``FieldEscaping``; without it, `default`).
     public init(nginx string: String) throws(LogFormatError) {
         self.source = string
         self.dialect = .nginx
-        self.plan = try ParsePlan(tokens: LogFormat.nginxTokens(string), format: string)
+        let (escaping, format) = try LogFormat.nginxEscaping(string)
+        self.plan = try ParsePlan(tokens: LogFormat.nginxTokens(String(format)), format: string, escaping: escaping)
     }
 
     /// Compiles an Apache `LogFormat` string; `\"`, `\\`, `\t` and `\n` are read as Apache reads them.
     public init(apache string: String) throws(LogFormatError) {
         self.source = string
         self.dialect = .apache
-        self.plan = try ParsePlan(tokens: LogFormat.apacheTokens(string), format: string)
+        self.plan = try ParsePlan(tokens: LogFormat.apacheTokens(string), format: string, escaping: .default)
     }
 
     static func looksLikeNginx(_ bytes: [UInt8]) -> Bool {

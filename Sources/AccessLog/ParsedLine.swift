@@ -26,6 +26,9 @@ public struct ParsedLine: Sendable {
     public var userAgent: ByteRange = .empty
     /// `X-Forwarded-For` as written.
     public var forwardedFor: ByteRange = .empty
+    /// Whether the line goes on after the format's last field, after a space: extra fields the format
+    /// does not name (such as `$request_time` after `combined`). The line is still an event.
+    public var hasExtraFields = false
 
     /// Creates an empty value to parse into.
     public init() {}
