@@ -37,7 +37,9 @@ extension LogFormat {
             UInt8(ascii: "H"), UInt8(ascii: "I"), UInt8(ascii: "k"), UInt8(ascii: "l"), UInt8(ascii: "L"),
             UInt8(ascii: "n"), UInt8(ascii: "o"), UInt8(ascii: "p"), UInt8(ascii: "P"), UInt8(ascii: "q"),
             UInt8(ascii: "R"), UInt8(ascii: "S"), UInt8(ascii: "T"), UInt8(ascii: "u"), UInt8(ascii: "X"),
-            UInt8(ascii: "^"):
+            UInt8(ascii: "^"), UInt8(ascii: "x"):
+            // `%{VAR}e` (environment), `%{VAR}n` (notes) and mod_ssl's `%{VAR}x` (SSL_PROTOCOL, SSL_CIPHER…),
+            // among the others, are skipped.
             return field(.opaque)
         default:
             throw LogFormatError(format: format, message: "unknown directive \(name)")
