@@ -107,6 +107,7 @@ public struct LineParser: Sendable {
                     case .referrer: out.referrer = range
                     case .userAgent: out.userAgent = range
                     case .forwardedFor: out.forwardedFor = range
+                    case .clientHeader: out.clientHeader = range
                     case .opaque: break
                     }
                     pos = end
@@ -121,6 +122,7 @@ public struct LineParser: Sendable {
             }
         }
         if let failure { return failure }
+        if plan.clientHeaderIsForwardedFor { out.clientHeader = out.forwardedFor }
         let line = UnsafeRawBufferPointer(start: base, count: n)
         if out.client.isDash(in: line) { return .badClient }
         let timeBytes = timeRange.slice(of: line)

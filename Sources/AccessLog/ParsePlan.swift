@@ -35,10 +35,18 @@ public struct ParsePlan: Sendable {
     public let hasHost: Bool
     /// Whether lines carry `X-Forwarded-For`.
     public let hasForwardedFor: Bool
+    /// Whether lines carry the request header named as the client header (``ParsedLine/clientHeader``);
+    /// `false` when none was named.
+    public let hasClientHeader: Bool
+    /// The client header named is `X-Forwarded-For`, whose field is ``LogField/forwardedFor``: the parser
+    /// copies its range to ``ParsedLine/clientHeader``.
+    @usableFromInline let clientHeaderIsForwardedFor: Bool
     /// The fields in the order the format writes them (opaque fields included), for messages.
     public let fieldNames: [String]
 
-    init(tokens raw: [FormatToken], format: String, escaping: FieldEscaping) throws(LogFormatError) {
+    init(
+        tokens raw: [FormatToken], format: String, escaping: FieldEscaping, clientHeaderIsForwardedFor: Bool
+    ) throws(LogFormatError) {
         // Merge adjacent literals; later duplicates of a field the parser uses become opaque.
         var tokens: [FormatToken] = []
         var seen: Set<UInt8> = []
@@ -114,6 +122,9 @@ public struct ParsePlan: Sendable {
         self.timeField = timeField
         self.hasHost = seen.contains(LogField.host.rawValue)
         self.hasForwardedFor = seen.contains(LogField.forwardedFor.rawValue)
+        self.clientHeaderIsForwardedFor = clientHeaderIsForwardedFor
+        self.hasClientHeader =
+            clientHeaderIsForwardedFor ? hasForwardedFor : seen.contains(LogField.clientHeader.rawValue)
         self.fieldNames = names
     }
 }

@@ -26,6 +26,10 @@ public struct ParsedLine: Sendable {
     public var userAgent: ByteRange = .empty
     /// `X-Forwarded-For` as written.
     public var forwardedFor: ByteRange = .empty
+    /// The request header named as the client header (``LogFormat/init(string:clientHeader:)``) as
+    /// written, escapes included; empty when none was named or the format does not log it. The parser
+    /// does not read addresses out of it.
+    public var clientHeader: ByteRange = .empty
     /// Whether the line goes on after the format's last field, after a space: extra fields the format
     /// does not name (such as `$request_time` after `combined`). The line is still an event.
     public var hasExtraFields = false

@@ -13,10 +13,11 @@ struct Fields: Equatable, CustomStringConvertible {
     var referrer = ""
     var userAgent = ""
     var forwardedFor = ""
+    var clientHeader = ""
     var hasExtraFields = false
 
     var description: String {
-        "client=\(client) host=\(host) time=\(time) \(method) \(path) \(protocolVersion) status=\(status) bytes=\(bytes) ref=\(referrer) ua=\(userAgent) xff=\(forwardedFor) extra=\(hasExtraFields)"
+        "client=\(client) host=\(host) time=\(time) \(method) \(path) \(protocolVersion) status=\(status) bytes=\(bytes) ref=\(referrer) ua=\(userAgent) xff=\(forwardedFor) header=\(clientHeader) extra=\(hasExtraFields)"
     }
 }
 
@@ -44,7 +45,7 @@ extension Fields {
         self.init(
             client: s(out.client), host: s(out.host), time: out.timeMillis, method: s(out.method), path: s(out.path),
             protocolVersion: s(out.protocolVersion), status: out.status, bytes: out.bytes, referrer: s(out.referrer),
-            userAgent: s(out.userAgent), forwardedFor: s(out.forwardedFor),
+            userAgent: s(out.userAgent), forwardedFor: s(out.forwardedFor), clientHeader: s(out.clientHeader),
             hasExtraFields: out.hasExtraFields)
     }
 }

@@ -142,8 +142,9 @@ struct ParserPropertyTests {
                 #"escape=json $remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent""#
         ),
         try! LogFormat(
-            string: #"escape=none $host $remote_addr [$time_iso8601] "$request" $status "$http_x_forwarded_for""#),
-        try! LogFormat(string: #"%h %t \"%r\" %>s %b \"%{X-Forwarded-For}i\" %D"#),
+            string: #"escape=none $host $remote_addr [$time_iso8601] "$request" $status "$http_x_forwarded_for""#,
+            clientHeader: "X-Forwarded-For"),
+        try! LogFormat(string: #"%h %t \"%r\" %>s %b \"%{CF-Connecting-IP}i\" %D"#, clientHeader: "cf-connecting-ip"),
     ]
 
     func checkInBounds(_ bytes: [UInt8]) {
@@ -154,7 +155,7 @@ struct ParserPropertyTests {
                 guard parser.parse(buffer, into: &out) == nil else { return }
                 for r in [
                     out.client, out.host, out.method, out.path, out.protocolVersion, out.referrer, out.userAgent,
-                    out.forwardedFor,
+                    out.forwardedFor, out.clientHeader,
                 ] {
                     #expect(r.lowerBound >= 0 && r.lowerBound <= r.upperBound && r.upperBound <= buffer.count)
                 }
