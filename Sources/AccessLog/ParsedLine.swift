@@ -33,6 +33,9 @@ public struct ParsedLine: Sendable {
     /// Whether the line goes on after the format's last field, after a space: extra fields the format
     /// does not name (such as `$request_time` after `combined`). The line is still an event.
     public var hasExtraFields = false
+    /// Which format of a ``MultiFormatParser`` read the line: an index into its
+    /// ``MultiFormatParser/formats`` (always 0 from a ``LineParser``).
+    public var formatIndex = 0
 
     /// Creates an empty value to parse into.
     public init() {}

@@ -39,6 +39,16 @@ func parse(_ bytes: [UInt8], format: LogFormat) -> ParseResult {
     }
 }
 
+/// The line parsed by a ``MultiFormatParser`` of `formats`, and the index of the format that read it.
+func parse(_ line: String, formats: [LogFormat]) -> (result: ParseResult, format: Int) {
+    let parser = try! MultiFormatParser(formats: formats)
+    var out = ParsedLine()
+    return Array(line.utf8).withUnsafeBytes { buffer in
+        if let reason = parser.parse(buffer, into: &out) { return (.malformed(reason), out.formatIndex) }
+        return (.event(Fields(out, in: buffer)), out.formatIndex)
+    }
+}
+
 extension Fields {
     init(_ out: ParsedLine, in buffer: UnsafeRawBufferPointer) {
         func s(_ r: ByteRange) -> String { String(decoding: r.slice(of: buffer), as: UTF8.self) }

@@ -148,11 +148,14 @@ struct ParserPropertyTests {
     ]
 
     func checkInBounds(_ bytes: [UInt8]) {
+        var outcomes: [(reason: MalformedReason?, extra: Bool)] = []
         for format in Self.formats {
             let parser = LineParser(plan: format.plan)
             var out = ParsedLine()
             bytes.withUnsafeBytes { buffer in
-                guard parser.parse(buffer, into: &out) == nil else { return }
+                let reason = parser.parse(buffer, into: &out)
+                outcomes.append((reason, out.hasExtraFields))
+                guard reason == nil else { return }
                 for r in [
                     out.client, out.host, out.method, out.path, out.protocolVersion, out.referrer, out.userAgent,
                     out.forwardedFor, out.clientHeader,
@@ -160,6 +163,17 @@ struct ParserPropertyTests {
                     #expect(r.lowerBound >= 0 && r.lowerBound <= r.upperBound && r.upperBound <= buffer.count)
                 }
             }
+        }
+        // The formats together: the first that reads the line whole, else the first with extra fields,
+        // else the first format's reason.
+        let whole = outcomes.firstIndex { $0.reason == nil && !$0.extra }
+        let withExtra = outcomes.firstIndex { $0.reason == nil }
+        var out = ParsedLine()
+        let reason = bytes.withUnsafeBytes { (try! MultiFormatParser(formats: Self.formats)).parse($0, into: &out) }
+        if let index = whole ?? withExtra {
+            #expect(reason == nil && out.formatIndex == index && out.hasExtraFields == (whole == nil))
+        } else {
+            #expect(reason == outcomes[0].reason)
         }
     }
 }
