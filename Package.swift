@@ -135,7 +135,8 @@ let package = Package(
         ),
         .testTarget(
             name: "AccessLogTests",
-            dependencies: ["AccessLog", .product(name: "PropertyBased", package: "swift-property-based")]
+            dependencies: ["AccessLog", .product(name: "PropertyBased", package: "swift-property-based")],
+            exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "ClientAddressTests",

@@ -96,6 +96,15 @@ parser_seeds() {
     printf '\x08%s\n' 'Blog.Example.NET 192.0.2.7 - - [10/Oct/2000:13:55:36 -0700] "GET /x HTTP/1.1" 404 0 1234 "bot"' >"$dir/apache-host-header"
     printf '\x09%s\n' '2001:db8::1 971211336000 GET /index.html 200 -' >"$dir/apache-msec"
     printf '\x0a%s\n' 'www.example 10.1.1.1 203.0.113.5,10.1.1.1 [01/Jan/1970:00:00:00 +0000] "GET / HTTP/1.0" 200 - "-"' >"$dir/apache-xff"
+    # escape=json, a JSON object, escape=none, RHEL's ssl_request_log, client headers (selectors 11…16),
+    # and a line glued to half of the next.
+    printf '\x0b%s\n' '127.0.0.1 -  [01/Dec/2026:12:03:03 +0000] "GET /q?a=\"x\" HTTP/1.1" 200 3 "" "tab\there\u0001 \\ bye"' >"$dir/nginx-json"
+    printf '\x0c%s\n' '{"ip":"::1","t":"2025-07-15T20:29:43+02:00","r":"GET / HTTP/1.1","s":200,"ua":"say \"hi\""}' >"$dir/nginx-json-object"
+    printf '\x0d%s\n' '127.0.0.1 -  [01/Dec/2026:12:03:03 +0000] "GET /q?a="x HTTP/1.1" 200 3 "" "say "hi" \ bye"' >"$dir/nginx-none"
+    printf '\x0e%s\n' '[10/Oct/2000:13:55:36 -0700] 192.0.2.7 TLSv1.3 TLS_AES_256_GCM_SHA384 "GET / HTTP/1.1" 2326' >"$dir/rhel-ssl"
+    printf '\x0f%s\n' '10.0.0.1 [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 "203.0.113.9, 10.0.0.1" "198.51.100.7"' >"$dir/nginx-client-header"
+    printf '\x10%s\n' '::1 [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 "203.0.113.9" 1234 0.5' >"$dir/apache-client-header"
+    printf '\x00%s\n' '1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] "GET /a HTTP/1.1" 200 5 "-" "Mozilla/5.0 (X1110.0.0.2 - - [10/Oct/2000:13:55:37 -0700] "GET /b HTTP/1.1" 404 7 "-" "curl/8.0"' >"$dir/combined-glued"
     # Format strings (0xE0 any syntax, 0xF0 nginx, 0xF8 Apache) with a line in that format.
     printf '\xe0%s\n%s\n' '$remote_addr [$time_local] "$request" $status $body_bytes_sent' '10.0.0.1 [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 12' >"$dir/format-auto"
     printf '\xf0%s\n%s\n' '${remote_addr}|${msec}|"${http_user_agent}"' '10.0.0.1|1752611383.5|"a \"b\" c"' >"$dir/format-nginx"

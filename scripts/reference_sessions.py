@@ -1,26 +1,37 @@
 #!/usr/bin/env python3
 """Independent reference sessionizer for sessiontail (SPEC §1-§3), Python 3 stdlib only.
 
-Parses Apache/nginx `combined` and `common` access logs with a tolerant CLF regex,
-groups events by (client as written, --host lower-cased), and splits each key's
+Parses Apache/nginx `combined` or `common` access logs with a CLF regex, groups
+events by (client as written, --host lower-cased), and splits each key's
 time-sorted events into Flink-style session windows: an event joins the current
 session iff event_time - latest event time of the session <= gap (so a gap of
 exactly `gap` seconds stays in the same session).
+
+Quoted fields are strict (SPEC §2): a field ends at its first quote that no
+backslash escapes (`\"`, `\\`; nginx writes `\x22`), and what follows must be
+what the format says follows; a line whose quotes do not fit (one glued to part of
+the next, say) does not match. After the format's last field, extra fields after a
+space are allowed and counted.
 
 Output: CSV `host,ip,session_start,session_end,event_count,bytes,error_count`
 sorted by host, ip (byte-wise), session_start. The number of lines that did not
 match the regex (and the other counts) go to stderr.
 
-Usage: reference_sessions.py --host NAME [--gap SECONDS] FILE
+Usage: reference_sessions.py --host NAME [--format combined|common] [--gap SECONDS] FILE
 """
 import argparse
 import datetime as dt
 import re
 import sys
 
-CLF = re.compile(
-    rb'^(\S+) \S+ \S+ \[([^\]]+)\] "(.*?)" (\d{3}) (\S+)(?: "(.*?)" "(.*?)")?\s*$'
-)
+# A quoted field: no bare quote inside, a backslash escapes the byte after it.
+QUOTED = rb'"((?:[^"\\]|\\.)*)"'
+# The response size is a number or `-` (SPEC: anything else is a bad line, `bad_bytes`).
+COMMON = rb'^(\S+) \S+ \S+ \[([^\]]+)\] ' + QUOTED + rb' (\d{3}) (\d+|-)'
+FORMATS = {
+    "common": re.compile(COMMON + rb'( .*)?$'),
+    "combined": re.compile(COMMON + rb' ' + QUOTED + rb' ' + QUOTED + rb'( .*)?$'),
+}
 TIME = re.compile(rb'^(\d{2})/([A-Za-z]{3})/(\d{4}):(\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2})$')
 MONTHS = {m: i + 1 for i, m in enumerate(
     [b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec"])}
@@ -49,13 +60,15 @@ def iso(t):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--host", required=True)
+    ap.add_argument("--format", choices=sorted(FORMATS), default="combined", help="log format (default combined)")
     ap.add_argument("--gap", type=int, default=300, help="session gap in seconds (default 300)")
     ap.add_argument("file")
     args = ap.parse_args(argv)
 
     host = args.host.lower()
     events = {}  # ip(bytes) -> list of (time, bytes, is_error)
-    lines = unmatched = bad_time = 0
+    clf = FORMATS[args.format]
+    lines = unmatched = bad_time = extra = 0
     unmatched_lines = []
     with open(args.file, "rb") as f:
         data = f.read()
@@ -64,7 +77,9 @@ def main(argv=None):
         physical.pop()  # file ends with a newline: no extra empty line
     for lineno, line in enumerate(physical, 1):
         lines += 1
-        m = CLF.match(line)
+        if line.endswith(b"\r"):
+            line = line[:-1]
+        m = clf.match(line)
         if not m:
             unmatched += 1
             unmatched_lines.append(lineno)
@@ -74,8 +89,10 @@ def main(argv=None):
             bad_time += 1
             unmatched_lines.append(lineno)
             continue
+        if m.group(m.re.groups) is not None:
+            extra += 1
         size = m.group(5)
-        nbytes = 0 if size == b"-" else int(size) if size.isdigit() else 0
+        nbytes = 0 if size == b"-" else int(size)
         status = int(m.group(4))
         events.setdefault(m.group(1), []).append((t, nbytes, status >= 400))
 
@@ -104,6 +121,7 @@ def main(argv=None):
                 count, nbytes, errs))
     out.flush()
     print(f"{unmatched} unmatched lines", file=sys.stderr)
+    print(f"{extra} lines with extra fields", file=sys.stderr)
     print(f"{lines} lines: {nevents} events, {unmatched} unmatched, {bad_time} bad time; "
           f"{nsessions} sessions", file=sys.stderr)
     if unmatched_lines:

@@ -1,10 +1,11 @@
 // parsebench: how fast one core parses access-log lines.
 //
-//     parsebench --format combined|common|vhost_combined FILE [--repeat N] [--samples N]
+//     parsebench --format combined|common|vhost_combined[,…] FILE [--repeat N] [--samples N]
 //
 // The file (plain or gzip) is read once through `Tailing.LineReader` into memory, one contiguous copy
-// with the lines' offsets; then `AccessLog.LineParser` is timed alone over every line, `--repeat`
-// times (best run reported), on this thread. Reading and splitting are timed separately, during the
+// with the lines' offsets; then `AccessLog.MultiFormatParser` (of the presets listed, tried in that
+// order; with one, what `LineParser` costs) is timed alone over every line, `--repeat` times (best run
+// reported), on this thread. Reading and splitting are timed separately, during the
 // load, for information. A checksum of the parsed fields is printed so that the work cannot be
 // optimised away. The last line of output is `RESULT key=value …` for scripts.
 
@@ -43,7 +44,7 @@ func fixed(_ value: Double, _ decimals: Int) -> String {
     return text
 }
 
-let usage = "usage: parsebench --format combined|common|vhost_combined FILE [--repeat N] [--samples N]"
+let usage = "usage: parsebench --format combined|common|vhost_combined[,…] FILE [--repeat N] [--samples N]"
 
 var formatName: String? = nil
 var path: String? = nil
@@ -75,9 +76,11 @@ do {
 }
 guard let formatName, let path else { fail(usage) }
 
-let format: LogFormat
-do {
-    format = try LogFormat.preset(named: formatName)
+let parser: MultiFormatParser
+do throws(LogFormatError) {
+    var formats: [LogFormat] = []
+    for name in formatName.split(separator: ",") { formats.append(try LogFormat.preset(named: String(name))) }
+    parser = try MultiFormatParser(formats: formats)
 } catch {
     fail(error.description)
 }
@@ -153,7 +156,7 @@ struct RunResult {
 }
 
 /// One timed pass of the parser over every line in memory.
-func parseAll(_ parser: LineParser, _ corpus: Corpus) -> RunResult {
+func parseAll(_ parser: MultiFormatParser, _ corpus: Corpus) -> RunResult {
     var parsed = ParsedLine()
     var malformed = [Int](repeating: 0, count: MalformedReason.allCases.count)
     var events = 0
@@ -176,13 +179,13 @@ func parseAll(_ parser: LineParser, _ corpus: Corpus) -> RunResult {
             h ^= UInt64(truncatingIfNeeded: parsed.method.upperBound &+ parsed.path.upperBound << 12) << 16
             h ^= UInt64(truncatingIfNeeded: parsed.protocolVersion.lowerBound &+ parsed.referrer.upperBound << 12) << 32
             h ^= UInt64(truncatingIfNeeded: parsed.userAgent.lowerBound &+ parsed.userAgent.upperBound << 12) << 40
+            h ^= UInt64(truncatingIfNeeded: parsed.formatIndex << 1 | (parsed.hasExtraFields ? 1 : 0)) << 56
             checksum = (checksum ^ h) &* 0x9E37_79B9_7F4A_7C15
         }
     }
     return RunResult(seconds: now() - start, events: events, malformed: malformed, checksum: checksum)
 }
 
-let parser = LineParser(plan: format.plan)
 var runs: [RunResult] = []
 for _ in 0..<repeats { runs.append(parseAll(parser, corpus)) }
 let best = runs.min { $0.seconds < $1.seconds }!
@@ -213,6 +216,22 @@ let share = 100 * Double(malformedTotal) / Double(lineCount)
 print(
     "  events \(best.events), malformed \(malformedTotal) (\(fixed(share, 3)) %)"
         + (reasons.isEmpty ? "" : ": " + reasons.joined(separator: ", ")))
+// Events per format and with extra fields, outside the timed runs.
+do {
+    var parsed = ParsedLine()
+    var perFormat = [Int](repeating: 0, count: parser.formats.count)
+    var extraFields = 0
+    let base = UnsafeRawPointer(corpus.base)
+    for i in 0..<lineCount {
+        let line = UnsafeRawBufferPointer(
+            start: base + corpus.starts[i], count: corpus.starts[i + 1] - 1 - corpus.starts[i])
+        guard parser.parse(line, into: &parsed) == nil else { continue }
+        perFormat[parsed.formatIndex] += 1
+        if parsed.hasExtraFields { extraFields += 1 }
+    }
+    let counts = zip(formatName.split(separator: ","), perFormat).map { "\($0) \($1)" }
+    print("  events per format: \(counts.joined(separator: ", ")); with extra fields \(extraFields)")
+}
 print("  checksum \(hexChecksum)")
 
 // Examples of malformed lines, outside the timed runs.

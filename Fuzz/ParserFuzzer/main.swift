@@ -5,7 +5,8 @@
 // - 0xE0…0xEF, 0xF0…0xF7, 0xF8…0xFF: the first line is itself a format string, compiled as
 //   `LogFormat(string:)`, `LogFormat(nginx:)` or `LogFormat(apache:)`; the lines after it are parsed with
 //   it when it compiles.
-// Every line is parsed and the invariants below are checked; a broken one aborts with a message.
+// Every line is parsed and the invariants below are checked, and parsed again by a MultiFormatParser of
+// every format in `formats`, which must pick the format the rule says; a broken one aborts with a message.
 //
 // Built by scripts/fuzz.sh with `swiftc -sanitize=fuzzer,address -parse-as-library`.
 
@@ -26,10 +27,25 @@ let formats: [LogFormat] = {
         #"%{Host}i %a %l %u %t \"%r\" %>s %B %D \"%{User-agent}i\""#,
         #"%a %{msec}t %m %U %s %b"#,
         #"%v %h %{X-Forwarded-For}i %t "%r" %>s %O "%{Referer}i""#,
+        // Selectors 11…: nginx's escape=json and escape=none, RHEL's ssl_request_log.
+        #"escape=json $remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent""#,
+        #"escape=json {"ip":"$remote_addr","t":"$time_iso8601","r":"$request","s":$status,"ua":"$http_user_agent"}"#,
+        #"escape=none $remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent""#,
+        #"%t %h %{SSL_PROTOCOL}x %{SSL_CIPHER}x \"%r\" %b"#,
     ]
     out += custom.map { try! LogFormat(string: $0) }
+    // Client headers, in both syntaxes.
+    out.append(
+        try! LogFormat(
+            string: #"$remote_addr [$time_local] "$request" $status "$http_x_forwarded_for" "$http_cf_connecting_ip""#,
+            clientHeader: "CF-Connecting-IP"))
+    out.append(try! LogFormat(string: #"%h %t \"%r\" %>s \"%{X-Forwarded-For}i\" %D"#, clientHeader: "x_forwarded_for"))
     return out
 }()
+
+/// Every format above, tried in order.
+let multiFormat = try! MultiFormatParser(formats: formats)
+let lineParsers = formats.map { LineParser(plan: $0.plan) }
 
 /// Writes to standard error (the C `stderr` is shared mutable state to Swift 6).
 func printError(_ text: String) {
@@ -50,6 +66,7 @@ struct Outcome: Equatable {
     var time: Int64
     var status: Int32
     var bytes: Int64
+    var extra: Bool
 
     init(_ reason: MalformedReason?, _ p: ParsedLine) {
         self.reason = reason
@@ -57,15 +74,18 @@ struct Outcome: Equatable {
         if reason == nil {
             ranges = [
                 p.client, p.host, p.method, p.path, p.protocolVersion, p.referrer, p.userAgent, p.forwardedFor,
+                p.clientHeader,
             ]
             time = p.timeMillis
             status = p.status
             bytes = p.bytes
+            extra = p.hasExtraFields
         } else {
             ranges = []
             time = 0
             status = 0
             bytes = 0
+            extra = false
         }
     }
 }
@@ -107,6 +127,36 @@ func check(_ parser: LineParser, _ line: UnsafeRawBufferPointer) {
     guard reason == nil else { return }
     var n = line.count
     if n > 0 && line[n - 1] == UInt8(ascii: "\r") { n -= 1 }
+
+    // Strict quotes: with escape=default or escape=json, a field between quotes holds no quote that a
+    // backslash does not escape (a bare one would have ended it there).
+    if parser.plan.escaping != .raw {
+        for r in [
+            parsed.client, parsed.host, parsed.referrer, parsed.userAgent, parsed.forwardedFor, parsed.clientHeader,
+        ]
+        where r.lowerBound > 0 && r.upperBound < n && line[r.lowerBound - 1] == 0x22 && line[r.upperBound] == 0x22 {
+            var backslashes = 0
+            for i in r.lowerBound..<r.upperBound {
+                if line[i] == 0x22 && backslashes & 1 == 0 { fail("a bare quote inside a quoted field", line) }
+                backslashes = line[i] == UInt8(ascii: "\\") ? backslashes + 1 : 0
+            }
+        }
+    }
+
+    // Extra fields: the line with ` x` after it parses to the same fields, and says it has extra fields.
+    do {
+        let longer = UnsafeMutableRawBufferPointer.allocate(byteCount: n + 2, alignment: 1)
+        defer { longer.deallocate() }
+        if n > 0 { longer.copyMemory(from: UnsafeRawBufferPointer(rebasing: line[..<n])) }
+        longer[n] = UInt8(ascii: " ")
+        longer[n + 1] = UInt8(ascii: "x")
+        var more = ParsedLine()
+        var expected = outcome
+        expected.extra = true
+        if Outcome(parser.parse(UnsafeRawBufferPointer(longer), into: &more), more) != expected {
+            fail("a space and more after the line changes its fields or is not reported", line)
+        }
+    }
     for r in outcome.ranges where r.lowerBound < 0 || r.lowerBound > r.upperBound || r.upperBound > n {
         fail("field range \(r.lowerBound)..<\(r.upperBound) outside the line of \(n) bytes", line)
     }
@@ -141,11 +191,48 @@ func check(_ parser: LineParser, _ line: UnsafeRawBufferPointer) {
     var scratch: [UInt8] = []
     for r in [parsed.client, parsed.host, parsed.path, parsed.referrer, parsed.userAgent] {
         let raw = r.slice(of: line)
-        if FieldText.unescape(raw).count > raw.count { fail("unescaping made a field longer", line) }
+        for escaping in [FieldEscaping.default, .json, .raw]
+        where FieldText.unescape(raw, escaping: escaping).count > raw.count {
+            fail("unescaping (\(escaping)) made a field longer", line)
+        }
         out.removeAll(keepingCapacity: true)
-        FieldText.appendDisplay(raw, to: &out, scratch: &scratch)
+        FieldText.appendDisplay(raw, escaping: parser.plan.escaping, to: &out, scratch: &scratch)
         if out.contains(where: { $0 < 0x20 || $0 == 0x7F }) { fail("display text holds a control character", line) }
         if String(validating: out, as: UTF8.self) == nil { fail("display text is not UTF-8", line) }
+    }
+}
+
+/// A MultiFormatParser of every format reads `line` with the first format that takes it whole, else the
+/// first that takes it with extra fields, else refuses it with the first format's reason.
+func checkMultiFormat(_ line: UnsafeRawBufferPointer) {
+    var whole: Int? = nil
+    var withExtra: Int? = nil
+    var firstReason: MalformedReason? = nil
+    var parsed = ParsedLine()
+    for (index, parser) in lineParsers.enumerated() {
+        let reason = parser.parse(line, into: &parsed)
+        if index == 0 { firstReason = reason }
+        if reason == nil {
+            if !parsed.hasExtraFields && whole == nil { whole = index }
+            if withExtra == nil { withExtra = index }
+        }
+    }
+    var multi = ParsedLine()
+    let reason = multiFormat.parse(line, into: &multi)
+    if let expected = whole ?? withExtra {
+        if reason != nil || multi.formatIndex != expected || multi.hasExtraFields != (whole == nil) {
+            fail(
+                "several formats: read by \(multi.formatIndex) (\(reason.map { "\($0)" } ?? "event")), not \(expected)",
+                line)
+        }
+        var alone = ParsedLine()
+        _ = lineParsers[expected].parse(line, into: &alone)
+        alone.formatIndex = expected
+        if Outcome(reason, multi) != Outcome(nil, alone) {
+            fail("several formats: fields differ from the format's", line)
+        }
+    } else if reason != firstReason {
+        fail("several formats: refused as \(reason.map { "\($0)" } ?? "event"), not as the first format", line)
     }
 }
 
@@ -181,6 +268,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     while start <= rest.count {
         let end = rest[start...].firstIndex(of: UInt8(ascii: "\n")) ?? rest.count
         check(parser, UnsafeRawBufferPointer(rebasing: rest[start..<end]))
+        if selector < 0xE0 { checkMultiFormat(UnsafeRawBufferPointer(rebasing: rest[start..<end])) }
         start = end + 1
     }
     return 0

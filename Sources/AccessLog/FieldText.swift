@@ -1,9 +1,26 @@
-/// Turning logged field bytes into display text: escapes undone, and the result made valid, printable
-/// UTF-8. Done once per session (for its first request), never per line.
+/// Turning logged field bytes into display text: escapes undone (as the format's ``FieldEscaping`` says),
+/// and the result made valid, printable UTF-8. Done once per session (for its first request), never per
+/// line.
 public enum FieldText {
-    /// Appends `bytes` with the web servers' escapes undone: nginx and Apache `\xHH`, Apache `\"` and
-    /// `\\` (also nginx `escape=json`). A backslash before anything else is kept as written.
-    public static func appendUnescaped(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
+    /// Appends `bytes` with the escapes of `escaping` undone.
+    ///
+    /// - `default`: nginx and Apache `\xHH`, Apache `\"` and `\\`.
+    /// - `json`: `\"`, `\\`, `\/`, `\b`, `\f`, `\n`, `\r`, `\t` and `\uXXXX` (written as UTF-8; a lone
+    ///   surrogate is kept as written).
+    /// - `raw` (`escape=none`): nothing; the bytes are what the client sent.
+    ///
+    /// A backslash before anything else is kept as written. The result is never longer than `bytes`.
+    public static func appendUnescaped(
+        _ bytes: UnsafeRawBufferPointer, escaping: FieldEscaping = .default, to out: inout [UInt8]
+    ) {
+        switch escaping {
+        case .default: appendUnescapedDefault(bytes, to: &out)
+        case .json: appendUnescapedJSON(bytes, to: &out)
+        case .raw: out.append(contentsOf: bytes)
+        }
+    }
+
+    static func appendUnescapedDefault(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
         var i = 0
         while i < bytes.count {
             let b = bytes[i]
@@ -27,11 +44,68 @@ public enum FieldText {
         }
     }
 
-    /// `bytes` with escapes undone (see ``appendUnescaped(_:to:)``).
-    public static func unescape(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
+    static func appendUnescapedJSON(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
+        var i = 0
+        let n = bytes.count
+        while i < n {
+            let b = bytes[i]
+            guard b == UInt8(ascii: "\\") && i + 1 < n else {
+                out.append(b)
+                i += 1
+                continue
+            }
+            let simple: UInt8? =
+                switch bytes[i + 1] {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): bytes[i + 1]
+                case UInt8(ascii: "b"): 0x08
+                case UInt8(ascii: "f"): 0x0C
+                case UInt8(ascii: "n"): 0x0A
+                case UInt8(ascii: "r"): 0x0D
+                case UInt8(ascii: "t"): 0x09
+                default: nil
+                }
+            if let simple {
+                out.append(simple)
+                i += 2
+                continue
+            }
+            if bytes[i + 1] == UInt8(ascii: "u") && i + 5 < n, let scalar = hexScalar(bytes, at: i + 2),
+                !(0xD800...0xDFFF).contains(scalar)
+            {
+                // nginx writes only `\u0000`…`\u001F`; any other BMP scalar is turned into its UTF-8 bytes.
+                if scalar < 0x80 {
+                    out.append(UInt8(scalar))
+                } else if scalar < 0x800 {
+                    out.append(0xC0 | UInt8(scalar >> 6))
+                    out.append(0x80 | UInt8(scalar & 0x3F))
+                } else {
+                    out.append(0xE0 | UInt8(scalar >> 12))
+                    out.append(0x80 | UInt8((scalar >> 6) & 0x3F))
+                    out.append(0x80 | UInt8(scalar & 0x3F))
+                }
+                i += 6
+                continue
+            }
+            out.append(b)
+            i += 1
+        }
+    }
+
+    /// The four hex digits at `at` as a number.
+    static func hexScalar(_ bytes: UnsafeRawBufferPointer, at start: Int) -> UInt32? {
+        var value: UInt32 = 0
+        for k in start..<start + 4 {
+            guard let digit = hexValue(bytes[k]) else { return nil }
+            value = value << 4 | UInt32(digit)
+        }
+        return value
+    }
+
+    /// `bytes` with the escapes of `escaping` undone (see ``appendUnescaped(_:escaping:to:)``).
+    public static func unescape(_ bytes: UnsafeRawBufferPointer, escaping: FieldEscaping = .default) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
-        appendUnescaped(bytes, to: &out)
+        appendUnescaped(bytes, escaping: escaping, to: &out)
         return out
     }
 
@@ -111,26 +185,32 @@ public enum FieldText {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// Appends a logged field as display text: unescaped, then made printable; `-` (no value) appends
-    /// nothing. `scratch` is working space, reused from call to call.
+    /// Appends a logged field as display text: unescaped as `escaping` says (the format's
+    /// ``ParsePlan/escaping``), then made printable; `-` (no value) appends nothing. `scratch` is working
+    /// space, reused from call to call.
     public static func appendDisplay(
-        _ raw: UnsafeRawBufferPointer, to out: inout [UInt8], scratch: inout [UInt8]
+        _ raw: UnsafeRawBufferPointer, escaping: FieldEscaping = .default, to out: inout [UInt8],
+        scratch: inout [UInt8]
     ) {
         if raw.count == 1 && raw[0] == UInt8(ascii: "-") { return }
         if !raw.contains(where: { $0 == UInt8(ascii: "\\") || $0 < 0x20 || $0 >= 0x7F }) {
             out.append(contentsOf: raw)  // plain printable ASCII, the common case
             return
         }
+        if escaping == .raw {
+            appendPrintable(raw, to: &out)
+            return
+        }
         scratch.removeAll(keepingCapacity: true)
-        appendUnescaped(raw, to: &scratch)
+        appendUnescaped(raw, escaping: escaping, to: &scratch)
         scratch.withUnsafeBytes { appendPrintable($0, to: &out) }
     }
 
-    /// A logged field as display text (see ``appendDisplay(_:to:scratch:)``).
-    public static func text(_ raw: UnsafeRawBufferPointer) -> String {
+    /// A logged field as display text (see ``appendDisplay(_:escaping:to:scratch:)``).
+    public static func text(_ raw: UnsafeRawBufferPointer, escaping: FieldEscaping = .default) -> String {
         var out: [UInt8] = []
         var scratch: [UInt8] = []
-        appendDisplay(raw, to: &out, scratch: &scratch)
+        appendDisplay(raw, escaping: escaping, to: &out, scratch: &scratch)
         return String(decoding: out, as: UTF8.self)
     }
 }

@@ -33,6 +33,7 @@ public struct LineParser: Sendable {
         var statusRange = ByteRange.empty
         var bytesRange = ByteRange.empty
         var pos = 0
+        let lenientQuotes = plan.lenientQuotes
         let failure: MalformedReason? = plan.literals.withUnsafeBufferPointer { literals in
             plan.steps.withUnsafeBufferPointer { steps in
                 for index in 0..<steps.count {
@@ -51,14 +52,24 @@ public struct LineParser: Sendable {
                     }
                     let end: Int
                     if step.quoted {
-                        let next = steps[index + 1]
-                        guard
-                            let close = LineParser.closingQuote(
-                                base, from: pos, count: n, closesLine: step.closesLine,
-                                following: UnsafeRawBufferPointer(
-                                    start: literals.baseAddress! + next.literalStart, count: next.literalCount))
-                        else { return .unterminatedQuote }
-                        end = close
+                        if lenientQuotes {
+                            let next = steps[index + 1]
+                            guard
+                                let close = LineParser.lenientClosingQuote(
+                                    base, from: pos, count: n, closesLine: step.closesLine,
+                                    following: UnsafeRawBufferPointer(
+                                        start: literals.baseAddress! + next.literalStart, count: next.literalCount))
+                            else { return .unterminatedQuote }
+                            end = close
+                        } else {
+                            // The first bare quote closes the field. The literal step after it checks that
+                            // what follows is what the format says follows, as far as the line goes: a line
+                            // that goes on otherwise is damaged (say, glued to part of the next one).
+                            guard let close = LineParser.closingQuote(base, from: pos, count: n) else {
+                                return .unterminatedQuote
+                            }
+                            end = close
+                        }
                     } else if step.field == .timeCommonLog {
                         // `10/Oct/2000:13:55:36 -0700` holds a space: take its fixed width, not up to a
                         // terminator (formats may write $time_local without brackets).
@@ -75,7 +86,13 @@ public struct LineParser: Sendable {
                         if i == n { return .missingField }
                         end = i
                     } else {
-                        end = n
+                        // The format's last field, unquoted: it ends at the first space, and what follows
+                        // is extra fields.
+                        if let space = memchr(base + pos, Int32(UInt8(ascii: " ")), n - pos) {
+                            end = base.distance(to: UnsafeRawPointer(space))
+                        } else {
+                            end = n
+                        }
                     }
                     let range = ByteRange(lowerBound: pos, upperBound: end)
                     switch step.field {
@@ -90,14 +107,22 @@ public struct LineParser: Sendable {
                     case .referrer: out.referrer = range
                     case .userAgent: out.userAgent = range
                     case .forwardedFor: out.forwardedFor = range
+                    case .clientHeader: out.clientHeader = range
                     case .opaque: break
                     }
                     pos = end
+                }
+                if pos < n {
+                    // After the format's last field: extra fields after a space (`combined` followed by
+                    // `$request_time`, say), or text that says the line is not of this format or damaged.
+                    if base.load(fromByteOffset: pos, as: UInt8.self) != UInt8(ascii: " ") { return .unexpectedText }
+                    out.hasExtraFields = true
                 }
                 return nil
             }
         }
         if let failure { return failure }
+        if plan.clientHeaderIsForwardedFor { out.clientHeader = out.forwardedFor }
         let line = UnsafeRawBufferPointer(start: base, count: n)
         if out.client.isDash(in: line) { return .badClient }
         let timeBytes = timeRange.slice(of: line)
@@ -122,36 +147,47 @@ public struct LineParser: Sendable {
         return nil
     }
 
-    /// The offset of the quote that closes a quoted field starting at `from`: the first `"` not escaped
-    /// by a backslash (Apache `\"`; nginx writes `\x22`) where the `following` literal starts (or, for the
-    /// format's last field, that ends the line or precedes extra fields). A raw quote followed by anything
-    /// else is taken as part of the field, as old servers did not escape quotes.
+    /// The offset of the first quote at or after `from` that no backslash escapes (Apache's `\"`, nginx
+    /// `escape=json`'s `\"`; nginx's default writes `\x22`), or `nil` when there is none.
+    @inlinable @inline(__always)
+    static func closingQuote(_ base: UnsafeRawPointer, from: Int, count n: Int) -> Int? {
+        var q = from
+        while q < n {
+            guard let hit = memchr(base + q, Int32(UInt8(ascii: "\"")), n - q) else { return nil }
+            let index = base.distance(to: UnsafeRawPointer(hit))
+            if !isEscaped(base, quoteAt: index, fieldStart: from) { return index }
+            q = index + 1
+        }
+        return nil
+    }
+
+    /// Whether the quote at `quoteAt` follows an odd number of backslashes within the field.
+    @inlinable @inline(__always)
+    static func isEscaped(_ base: UnsafeRawPointer, quoteAt index: Int, fieldStart: Int) -> Bool {
+        var backslashes = 0
+        var j = index - 1
+        while j >= fieldStart && base.load(fromByteOffset: j, as: UInt8.self) == UInt8(ascii: "\\") {
+            backslashes += 1
+            j -= 1
+        }
+        return backslashes & 1 == 1
+    }
+
+    /// For `escape=none`, whose fields may hold bare quotes and backslashes that escape nothing: the offset
+    /// of the first quote where the `following` literal starts (as far as the line goes), or, for the
+    /// format's last field (`closesLine`), that ends the line or precedes extra fields.
     @inlinable
-    static func closingQuote(
+    static func lenientClosingQuote(
         _ base: UnsafeRawPointer, from: Int, count n: Int, closesLine: Bool, following: UnsafeRawBufferPointer
     ) -> Int? {
         var q = from
         while q < n {
             guard let hit = memchr(base + q, Int32(UInt8(ascii: "\"")), n - q) else { return nil }
             let index = base.distance(to: UnsafeRawPointer(hit))
-            var backslashes = 0
-            var j = index - 1
-            while j >= from && base.load(fromByteOffset: j, as: UInt8.self) == UInt8(ascii: "\\") {
-                backslashes += 1
-                j -= 1
-            }
-            if backslashes & 1 == 0 {
-                if !closesLine {
-                    // The quote must start the literal that follows (`" `), as far as the line goes.
-                    let compared = min(following.count, n - index)
-                    if memcmp(base + index, following.baseAddress!, compared) == 0 { return index }
-                    q = index + 1
-                    continue
-                }
-                // The last field of the format: a quote ending the line, or one before extra fields.
-                if index + 1 == n || base.load(fromByteOffset: index + 1, as: UInt8.self) == UInt8(ascii: " ") {
-                    return index
-                }
+            if !closesLine {
+                if memcmp(base + index, following.baseAddress!, min(following.count, n - index)) == 0 { return index }
+            } else if index + 1 == n || base.load(fromByteOffset: index + 1, as: UInt8.self) == UInt8(ascii: " ") {
+                return index
             }
             q = index + 1
         }

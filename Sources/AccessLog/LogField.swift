@@ -28,6 +28,9 @@ public enum LogField: UInt8, Sendable, CustomStringConvertible {
     case userAgent
     /// `$http_x_forwarded_for`, `%{X-Forwarded-For}i`.
     case forwardedFor
+    /// The request header a source names as its visitor's address (`$http_cf_connecting_ip`,
+    /// `%{Forwarded}i`…): see ``LogFormat/init(string:clientHeader:)``.
+    case clientHeader
     /// Any other field: skipped.
     case opaque
 
@@ -45,6 +48,7 @@ public enum LogField: UInt8, Sendable, CustomStringConvertible {
         case .referrer: "referrer"
         case .userAgent: "user agent"
         case .forwardedFor: "X-Forwarded-For"
+        case .clientHeader: "client header"
         case .opaque: "opaque"
         }
     }

@@ -1,6 +1,9 @@
 extension LogFormat {
-    /// What an Apache `%{argument}letter` directive holds.
-    static func apacheField(letter: UInt8, argument: String?, format: String) throws(LogFormatError) -> [FormatToken] {
+    /// What an Apache `%{argument}letter` directive holds. `clientHeader` is the ``headerKey(_:)`` of the
+    /// header named as the client header, if any.
+    static func apacheField(
+        letter: UInt8, argument: String?, clientHeader: String?, format: String
+    ) throws(LogFormatError) -> [FormatToken] {
         let name = "%" + (argument.map { "{\($0)}" } ?? "") + String(UnicodeScalar(letter))
         func field(_ kind: LogField) -> [FormatToken] { [.field(kind, name: name)] }
         switch letter {
@@ -26,6 +29,9 @@ extension LogFormat {
         case UInt8(ascii: "s"): return field(.status)
         case UInt8(ascii: "b"), UInt8(ascii: "B"), UInt8(ascii: "O"): return field(.bytes)
         case UInt8(ascii: "i"):
+            if let clientHeader, let argument, headerKey(argument) == clientHeader {
+                return field(clientHeader == forwardedForKey ? .forwardedFor : .clientHeader)
+            }
             switch argument?.lowercased() {
             case "referer", "referrer": return field(.referrer)
             case "user-agent": return field(.userAgent)
@@ -37,7 +43,9 @@ extension LogFormat {
             UInt8(ascii: "H"), UInt8(ascii: "I"), UInt8(ascii: "k"), UInt8(ascii: "l"), UInt8(ascii: "L"),
             UInt8(ascii: "n"), UInt8(ascii: "o"), UInt8(ascii: "p"), UInt8(ascii: "P"), UInt8(ascii: "q"),
             UInt8(ascii: "R"), UInt8(ascii: "S"), UInt8(ascii: "T"), UInt8(ascii: "u"), UInt8(ascii: "X"),
-            UInt8(ascii: "^"):
+            UInt8(ascii: "^"), UInt8(ascii: "x"):
+            // `%{VAR}e` (environment), `%{VAR}n` (notes) and mod_ssl's `%{VAR}x` (SSL_PROTOCOL, SSL_CIPHER…),
+            // among the others, are skipped.
             return field(.opaque)
         default:
             throw LogFormatError(format: format, message: "unknown directive \(name)")
@@ -45,7 +53,7 @@ extension LogFormat {
     }
 
     /// Splits an Apache `LogFormat` string into literals and directives.
-    static func apacheTokens(_ format: String) throws(LogFormatError) -> [FormatToken] {
+    static func apacheTokens(_ format: String, clientHeader: String?) throws(LogFormatError) -> [FormatToken] {
         let bytes = Array(format.utf8)
         var tokens: [FormatToken] = []
         var literal: [UInt8] = []
@@ -99,7 +107,8 @@ extension LogFormat {
                 tokens.append(.literal(literal))
                 literal = []
             }
-            for token in try apacheField(letter: letter, argument: argument, format: format) {
+            for token in try apacheField(letter: letter, argument: argument, clientHeader: clientHeader, format: format)
+            {
                 if case .literal(let l) = token, case .literal(let previous)? = tokens.last {
                     tokens[tokens.count - 1] = .literal(previous + l)
                 } else {

@@ -1,7 +1,11 @@
 extension LogFormat {
-    /// What each nginx variable holds; any other variable is an opaque field.
-    static func nginxField(_ name: String) -> LogField {
-        switch name {
+    /// What each nginx variable holds; any other variable is an opaque field. `clientHeader` is the
+    /// ``headerKey(_:)`` of the header named as the client header, if any.
+    static func nginxField(_ name: String, clientHeader: String?) -> LogField {
+        if let clientHeader, name.hasPrefix("http_"), headerKey(name.dropFirst("http_".count)) == clientHeader {
+            return clientHeader == forwardedForKey ? .forwardedFor : .clientHeader
+        }
+        return switch name {
         case "remote_addr": .client
         case "host", "http_host", "server_name": .host
         case "time_local": .timeCommonLog
@@ -20,7 +24,7 @@ extension LogFormat {
     }
 
     /// Splits an nginx `log_format` string into literals and `$variable` / `${variable}` fields.
-    static func nginxTokens(_ format: String) throws(LogFormatError) -> [FormatToken] {
+    static func nginxTokens(_ format: String, clientHeader: String?) throws(LogFormatError) -> [FormatToken] {
         let bytes = Array(format.utf8)
         var tokens: [FormatToken] = []
         var literal: [UInt8] = []
@@ -59,9 +63,28 @@ extension LogFormat {
                 tokens.append(.literal(literal))
                 literal = []
             }
-            tokens.append(.field(nginxField(name), name: "$" + name))
+            tokens.append(.field(nginxField(name, clientHeader: clientHeader), name: "$" + name))
         }
         if !literal.isEmpty { tokens.append(.literal(literal)) }
         return tokens
+    }
+}
+
+extension LogFormat {
+    /// Splits `log_format`'s `escape=` parameter off the front of a format string: the escaping it names
+    /// (`default` without one) and the format after it. As in nginx, the parameter is a word of its own,
+    /// and a value other than `default`, `json` or `none` is refused.
+    static func nginxEscaping(_ string: String) throws(LogFormatError) -> (FieldEscaping, Substring) {
+        guard string.hasPrefix("escape=") else { return (.default, string[...]) }
+        let rest = string.dropFirst("escape=".count)
+        let isSpace = { (c: Character) in c == " " || c == "\t" || c == "\n" || c == "\r" }
+        let value = rest.prefix { !isSpace($0) }
+        guard let escaping = FieldEscaping(name: value) else {
+            throw LogFormatError(
+                format: string,
+                message: "unknown log format escaping '\(value)'; use escape=default, escape=json or escape=none"
+            )
+        }
+        return (escaping, rest.dropFirst(value.count).drop(while: isSpace))
     }
 }

@@ -12,9 +12,11 @@ public struct ParsePlan: Sendable {
         /// For a field: the first byte of the literal that follows, if any.
         @usableFromInline var hasTerminator: Bool
         @usableFromInline var terminator: UInt8
-        /// A field between `"` and `"`: ends at a `"` not escaped by a backslash.
+        /// A field between `"` and `"`: ends at the first `"` not escaped by a backslash (with `escape=none`,
+        /// at the first `"` that the following literal follows).
         @usableFromInline var quoted: Bool
-        /// For a quoted field: the literal after it is the last step and is only the closing quote.
+        /// For a quoted field: the literal after it is the last step and is only the closing quote (only
+        /// the lenient search of `escape=none` needs it).
         @usableFromInline var closesLine: Bool
     }
 
@@ -23,14 +25,28 @@ public struct ParsePlan: Sendable {
     /// The field that carries the request time.
     @usableFromInline let timeField: LogField
 
+    /// How the format escapes bytes inside fields (nginx's `escape=`): where quoted fields end, and how
+    /// ``FieldText`` reads them back. Pass it along with the fields a line yields.
+    public let escaping: FieldEscaping
+    /// A quoted field may hold bare quotes (`escape=none`): it ends at a quote that the following literal
+    /// follows, not at the first one.
+    @usableFromInline let lenientQuotes: Bool
     /// Whether lines carry the virtual host (`$host`, `%v`…); if not, the source must name it.
     public let hasHost: Bool
     /// Whether lines carry `X-Forwarded-For`.
     public let hasForwardedFor: Bool
+    /// Whether lines carry the request header named as the client header (``ParsedLine/clientHeader``);
+    /// `false` when none was named.
+    public let hasClientHeader: Bool
+    /// The client header named is `X-Forwarded-For`, whose field is ``LogField/forwardedFor``: the parser
+    /// copies its range to ``ParsedLine/clientHeader``.
+    @usableFromInline let clientHeaderIsForwardedFor: Bool
     /// The fields in the order the format writes them (opaque fields included), for messages.
     public let fieldNames: [String]
 
-    init(tokens raw: [FormatToken], format: String) throws(LogFormatError) {
+    init(
+        tokens raw: [FormatToken], format: String, escaping: FieldEscaping, clientHeaderIsForwardedFor: Bool
+    ) throws(LogFormatError) {
         // Merge adjacent literals; later duplicates of a field the parser uses become opaque.
         var tokens: [FormatToken] = []
         var seen: Set<UInt8> = []
@@ -99,11 +115,16 @@ public struct ParsePlan: Sendable {
                 steps.append(step)
             }
         }
+        self.escaping = escaping
+        self.lenientQuotes = escaping == .raw
         self.steps = steps
         self.literals = literals
         self.timeField = timeField
         self.hasHost = seen.contains(LogField.host.rawValue)
         self.hasForwardedFor = seen.contains(LogField.forwardedFor.rawValue)
+        self.clientHeaderIsForwardedFor = clientHeaderIsForwardedFor
+        self.hasClientHeader =
+            clientHeaderIsForwardedFor ? hasForwardedFor : seen.contains(LogField.clientHeader.rawValue)
         self.fieldNames = names
     }
 }

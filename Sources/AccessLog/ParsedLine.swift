@@ -26,6 +26,16 @@ public struct ParsedLine: Sendable {
     public var userAgent: ByteRange = .empty
     /// `X-Forwarded-For` as written.
     public var forwardedFor: ByteRange = .empty
+    /// The request header named as the client header (``LogFormat/init(string:clientHeader:)``) as
+    /// written, escapes included; empty when none was named or the format does not log it. The parser
+    /// does not read addresses out of it.
+    public var clientHeader: ByteRange = .empty
+    /// Whether the line goes on after the format's last field, after a space: extra fields the format
+    /// does not name (such as `$request_time` after `combined`). The line is still an event.
+    public var hasExtraFields = false
+    /// Which format of a ``MultiFormatParser`` read the line: an index into its
+    /// ``MultiFormatParser/formats`` (always 0 from a ``LineParser``).
+    public var formatIndex = 0
 
     /// Creates an empty value to parse into.
     public init() {}

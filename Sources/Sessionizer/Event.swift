@@ -1,3 +1,5 @@
+import AccessLog
+
 /// One event as the window store takes it: borrowed views into the caller's line buffer plus decoded
 /// numbers. Valid only for the duration of the call it is passed to.
 public struct Event {
@@ -20,13 +22,16 @@ public struct Event {
     /// Where the event came from, as the caller numbers it (for example a hash of the source and the
     /// line's byte offset). Fragments carry their first event's origin, for deterministic ids.
     public var origin: UInt64
+    /// How the line's format escapes its fields (``ParsePlan/escaping``), for turning the landing path,
+    /// referrer and user agent into text.
+    public var escaping: FieldEscaping
 
     /// Creates an event.
     @inlinable
     public init(
         host: UnsafeRawBufferPointer, client: UnsafeRawBufferPointer, time: Int64, bytes: Int64, status: Int32,
         path: UnsafeRawBufferPointer, referrer: UnsafeRawBufferPointer, userAgent: UnsafeRawBufferPointer,
-        origin: UInt64 = 0
+        origin: UInt64 = 0, escaping: FieldEscaping = .default
     ) {
         self.host = host
         self.client = client
@@ -37,5 +42,6 @@ public struct Event {
         self.referrer = referrer
         self.userAgent = userAgent
         self.origin = origin
+        self.escaping = escaping
     }
 }

@@ -288,11 +288,11 @@ public struct WindowStore {
     /// Renders the event's landing path, referrer and user agent into `rendered`.
     mutating func render(_ event: Event) {
         rendered.removeAll(keepingCapacity: true)
-        FieldText.appendDisplay(event.path, to: &rendered, scratch: &renderScratch)
+        FieldText.appendDisplay(event.path, escaping: event.escaping, to: &rendered, scratch: &renderScratch)
         renderedPathLength = rendered.count
-        FieldText.appendDisplay(event.referrer, to: &rendered, scratch: &renderScratch)
+        FieldText.appendDisplay(event.referrer, escaping: event.escaping, to: &rendered, scratch: &renderScratch)
         renderedReferrerLength = rendered.count - renderedPathLength
-        FieldText.appendDisplay(event.userAgent, to: &rendered, scratch: &renderScratch)
+        FieldText.appendDisplay(event.userAgent, escaping: event.escaping, to: &rendered, scratch: &renderScratch)
     }
 
     /// Whether the event in `rendered`, logged in the same instant as session `i`'s first event, comes

@@ -87,6 +87,32 @@ struct CustomFormatTests {
         #expect(message("no fields at all").contains("no client address"))
     }
 
+    @Test func rhelSSLRequestLog() throws {
+        // RHEL's ssl.conf: CustomLog logs/ssl_request_log "%t %h %{SSL_PROTOCOL}x %{SSL_CIPHER}x \"%r\" %b"
+        let format = try LogFormat(string: #"%t %h %{SSL_PROTOCOL}x %{SSL_CIPHER}x \"%r\" %b"#)
+        #expect(!format.plan.hasHost)
+        #expect(format.plan.fieldNames == ["%t", "%h", "%{SSL_PROTOCOL}x", "%{SSL_CIPHER}x", "%r", "%b"])
+        let line =
+            #"[10/Oct/2000:13:55:36 -0700] 192.0.2.7 TLSv1.3 TLS_AES_256_GCM_SHA384 "GET /index.html HTTP/1.1" 2326"#
+        // No status in the format: the event's is 0 (not an error).
+        #expect(
+            parse(line, format: format)
+                == .event(
+                    Fields(
+                        client: "192.0.2.7", time: apacheExampleMillis, method: "GET", path: "/index.html",
+                        protocolVersion: "HTTP/1.1", status: 0, bytes: 2326)))
+        #expect(
+            parse(#"[10/Oct/2000:13:55:36 -0700] 192.0.2.7 - - "-" -"#, format: format)
+                == .event(Fields(client: "192.0.2.7", time: apacheExampleMillis)))
+    }
+
+    @Test func environmentNoteAndSSLVariablesAreOpaque() throws {
+        let format = try LogFormat(apache: #"%h %t %{UNIQUE_ID}e %{ratio}n %{SSL_CLIENT_S_DN_CN}x %>s"#)
+        #expect(
+            parse("::1 [10/Oct/2000:13:55:36 -0700] YzAbc - CN=x 200", format: format)
+                == .event(Fields(client: "::1", time: apacheExampleMillis, status: 200)))
+    }
+
     @Test func secondOccurrenceOfAFieldIsOpaque() throws {
         let format = try LogFormat(nginx: "$remote_addr $remote_addr [$time_local]")
         guard case .event(let f) = parse("1.1.1.1 2.2.2.2 [10/Oct/2000:13:55:36 -0700]", format: format) else {

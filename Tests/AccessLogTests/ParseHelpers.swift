@@ -13,9 +13,11 @@ struct Fields: Equatable, CustomStringConvertible {
     var referrer = ""
     var userAgent = ""
     var forwardedFor = ""
+    var clientHeader = ""
+    var hasExtraFields = false
 
     var description: String {
-        "client=\(client) host=\(host) time=\(time) \(method) \(path) \(protocolVersion) status=\(status) bytes=\(bytes) ref=\(referrer) ua=\(userAgent) xff=\(forwardedFor)"
+        "client=\(client) host=\(host) time=\(time) \(method) \(path) \(protocolVersion) status=\(status) bytes=\(bytes) ref=\(referrer) ua=\(userAgent) xff=\(forwardedFor) header=\(clientHeader) extra=\(hasExtraFields)"
     }
 }
 
@@ -33,14 +35,28 @@ func parse(_ bytes: [UInt8], format: LogFormat) -> ParseResult {
     var out = ParsedLine()
     return bytes.withUnsafeBytes { buffer in
         if let reason = parser.parse(buffer, into: &out) { return .malformed(reason) }
+        return .event(Fields(out, in: buffer))
+    }
+}
+
+/// The line parsed by a ``MultiFormatParser`` of `formats`, and the index of the format that read it.
+func parse(_ line: String, formats: [LogFormat]) -> (result: ParseResult, format: Int) {
+    let parser = try! MultiFormatParser(formats: formats)
+    var out = ParsedLine()
+    return Array(line.utf8).withUnsafeBytes { buffer in
+        if let reason = parser.parse(buffer, into: &out) { return (.malformed(reason), out.formatIndex) }
+        return (.event(Fields(out, in: buffer)), out.formatIndex)
+    }
+}
+
+extension Fields {
+    init(_ out: ParsedLine, in buffer: UnsafeRawBufferPointer) {
         func s(_ r: ByteRange) -> String { String(decoding: r.slice(of: buffer), as: UTF8.self) }
-        return .event(
-            Fields(
-                client: s(out.client), host: s(out.host), time: out.timeMillis, method: s(out.method),
-                path: s(out.path),
-                protocolVersion: s(out.protocolVersion), status: out.status, bytes: out.bytes,
-                referrer: s(out.referrer),
-                userAgent: s(out.userAgent), forwardedFor: s(out.forwardedFor)))
+        self.init(
+            client: s(out.client), host: s(out.host), time: out.timeMillis, method: s(out.method), path: s(out.path),
+            protocolVersion: s(out.protocolVersion), status: out.status, bytes: out.bytes, referrer: s(out.referrer),
+            userAgent: s(out.userAgent), forwardedFor: s(out.forwardedFor), clientHeader: s(out.clientHeader),
+            hasExtraFields: out.hasExtraFields)
     }
 }
 

@@ -95,6 +95,30 @@ struct ParserPropertyTests {
         }
     }
 
+    @Test func extraFieldsAfterAValidLineAreReported() async {
+        let extra = Gen.uint8(in: 0...255).array(of: 0...40).map { bytes in
+            [UInt8(ascii: " ")] + bytes.map { $0 == UInt8(ascii: "\n") ? UInt8(ascii: "?") : $0 }
+        }
+        await propertyCheck(count: 300, input: linePieces, extra) { pieces, extra in
+            var expected = pieces.expected
+            expected.hasExtraFields = true
+            #expect(parse(pieces.line + extra, format: combined) == .event(expected))
+        }
+    }
+
+    /// A line cut anywhere after its client's field and glued to the next (a lost newline) is refused.
+    @Test func gluedLinesAreRefused() async {
+        await propertyCheck(count: 300, input: linePieces, linePieces, Gen.int(in: 0...1_000)) { a, b, at in
+            let first = a.line
+            let clientEnd = first.firstIndex(of: UInt8(ascii: " "))!
+            let cut = clientEnd + 1 + at % (first.count - clientEnd)
+            let glued = Array(first[..<cut]) + b.line
+            if case .event = parse(glued, format: combined) {
+                Issue.record("glued at \(cut): \(String(decoding: glued, as: UTF8.self))")
+            }
+        }
+    }
+
     @Test func mutatedLinesNeverTrapAndStayInBounds() async {
         await propertyCheck(
             count: 300, input: linePieces, Gen.int(in: 0...1_000).array(of: 1...8), Gen.uint8(in: 0...255).array(of: 8)
@@ -111,17 +135,45 @@ struct ParserPropertyTests {
         }
     }
 
+    static let formats: [LogFormat] = [
+        preset("combined"), preset("common"), preset("vhost_combined"),
+        try! LogFormat(
+            string:
+                #"escape=json $remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent""#
+        ),
+        try! LogFormat(
+            string: #"escape=none $host $remote_addr [$time_iso8601] "$request" $status "$http_x_forwarded_for""#,
+            clientHeader: "X-Forwarded-For"),
+        try! LogFormat(string: #"%h %t \"%r\" %>s %b \"%{CF-Connecting-IP}i\" %D"#, clientHeader: "cf-connecting-ip"),
+    ]
+
     func checkInBounds(_ bytes: [UInt8]) {
-        for format in [preset("combined"), preset("common"), preset("vhost_combined")] {
+        var outcomes: [(reason: MalformedReason?, extra: Bool)] = []
+        for format in Self.formats {
             let parser = LineParser(plan: format.plan)
             var out = ParsedLine()
             bytes.withUnsafeBytes { buffer in
-                guard parser.parse(buffer, into: &out) == nil else { return }
-                for r in [out.client, out.host, out.method, out.path, out.protocolVersion, out.referrer, out.userAgent]
-                {
+                let reason = parser.parse(buffer, into: &out)
+                outcomes.append((reason, out.hasExtraFields))
+                guard reason == nil else { return }
+                for r in [
+                    out.client, out.host, out.method, out.path, out.protocolVersion, out.referrer, out.userAgent,
+                    out.forwardedFor, out.clientHeader,
+                ] {
                     #expect(r.lowerBound >= 0 && r.lowerBound <= r.upperBound && r.upperBound <= buffer.count)
                 }
             }
+        }
+        // The formats together: the first that reads the line whole, else the first with extra fields,
+        // else the first format's reason.
+        let whole = outcomes.firstIndex { $0.reason == nil && !$0.extra }
+        let withExtra = outcomes.firstIndex { $0.reason == nil }
+        var out = ParsedLine()
+        let reason = bytes.withUnsafeBytes { (try! MultiFormatParser(formats: Self.formats)).parse($0, into: &out) }
+        if let index = whole ?? withExtra {
+            #expect(reason == nil && out.formatIndex == index && out.hasExtraFields == (whole == nil))
+        } else {
+            #expect(reason == outcomes[0].reason)
         }
     }
 }

@@ -2,8 +2,8 @@ import Foundation
 import Testing
 
 /// Cross-checks the batch sessionizer (`sessiontail sessionize`) against an independent reference
-/// (`scripts/reference_sessions.py`, a tolerant CLF regex + Flink-style session windows written from
-/// the SPEC alone) on the third-party logs in `data/real/` (see data/real/README.md).
+/// (`scripts/reference_sessions.py`, a CLF regex with strict quotes + Flink-style session windows written
+/// from the SPEC alone) on the third-party logs in `data/real/` (see data/real/README.md).
 ///
 /// The binary is found in the products directory that holds the test bundle (whatever the scratch
 /// path), or via the `SESSIONTAIL_BIN` environment variable.
@@ -52,7 +52,10 @@ struct RealLogsTests {
         #expect(tool.status == 0, "sessiontail exit status \(tool.status); stderr: \(tool.stderrText)")
         let ref = try Self.run(
             "/usr/bin/env",
-            ["python3", root.appendingPathComponent("scripts/reference_sessions.py").path, "--host", Self.host, log],
+            [
+                "python3", root.appendingPathComponent("scripts/reference_sessions.py").path, "--host", Self.host,
+                "--format", c.format, log,
+            ],
             cwd: root)
         try #require(ref.status == 0, "reference exit status \(ref.status); stderr: \(ref.stderrText)")
 

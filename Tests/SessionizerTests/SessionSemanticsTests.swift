@@ -1,3 +1,4 @@
+import AccessLog
 import Sessionizer
 import Testing
 
@@ -85,6 +86,44 @@ struct SessionSemanticsTests {
         store.advanceTime(to: 1_000_000)
         #expect(store.takeFragments().map { Row($0).client }.sorted() == ["b", "c"])
         #expect(store.openSessions == 0)
+    }
+
+    @Test func firstRequestFieldsAreDisplayTextAsTheFormatEscapesThem() {
+        func attributes(_ escaping: FieldEscaping?) -> [String] {
+            var store = WindowStore(configuration: config)
+            let path = Array(#"/a\x22b"#.utf8)
+            let referrer = Array(#"http://r/\"q\""#.utf8)
+            let agent = Array(#"say \"hi\"\t\u0001"#.utf8)
+            path.withUnsafeBytes { p in
+                referrer.withUnsafeBytes { r in
+                    agent.withUnsafeBytes { a in
+                        "::1".utf8CString.withUnsafeBytes { c in
+                            "a.example".utf8CString.withUnsafeBytes { h in
+                                let client = UnsafeRawBufferPointer(rebasing: c.dropLast())
+                                let host = UnsafeRawBufferPointer(rebasing: h.dropLast())
+                                let event =
+                                    escaping.map {
+                                        Event(
+                                            host: host, client: client, time: 0, bytes: 0, status: 200, path: p,
+                                            referrer: r, userAgent: a, escaping: $0)
+                                    }
+                                    ?? Event(
+                                        host: host, client: client, time: 0, bytes: 0, status: 200, path: p,
+                                        referrer: r, userAgent: a)
+                                store.add(event)
+                            }
+                        }
+                    }
+                }
+            }
+            store.flush()
+            let f = store.takeFragments()[0]
+            return [f.landingPath, f.referrer, f.userAgent].map { String(decoding: $0, as: UTF8.self) }
+        }
+        #expect(attributes(nil) == [#"/a"b"#, #"http://r/"q""#, #"say "hi"\t\u0001"#])
+        #expect(attributes(.default) == attributes(nil))
+        #expect(attributes(.json) == [#"/a\x22b"#, #"http://r/"q""#, #"say "hi"\x09\x01"#])
+        #expect(attributes(.raw) == [#"/a\x22b"#, #"http://r/\"q\""#, #"say \"hi\"\t\u0001"#])
     }
 
     @Test func memoryCapEvictsLeastRecentlyActiveFirst() {
