@@ -60,7 +60,8 @@ public enum Discover {
         do {
             _ = try Configuration.decode(merged.text, file: config)
         } catch {
-            printError("the merged configuration would not be valid, so \(config) is left as it is: \(error)", level: .error)
+            printError(
+                "the merged configuration would not be valid, so \(config) is left as it is: \(error)", level: .error)
             return 1
         }
         for change in merged.changes { printError("\(change)", level: .info) }

@@ -21,8 +21,10 @@ public enum Sessionize {
     /// The command line's options, as given.
     public struct Request: Sendable {
         public var files: [String]
-        public var format: String? = nil
-        public var logFormat: String? = nil
+        /// Presets and format strings; lines are tried with the presets first, then the strings, each
+        /// in the order given (`combined` when neither is given).
+        public var formats: [String] = []
+        public var logFormats: [String] = []
         public var host: String? = nil
         public var gap = "5m"
         public var lateness = "60s"
@@ -46,16 +48,16 @@ public enum Sessionize {
     /// could not be written, 2 when shipping failed permanently. Malformed lines do not make it
     /// non-zero. Options that cannot be used throw.
     public static func run(_ request: Request) throws(UsageError) -> Int32 {
-        if request.format != nil && request.logFormat != nil {
-            throw UsageError("Give either --format or --log-format, not both.")
-        }
         if request.files.isEmpty { throw UsageError("Name at least one log file, or '-' for standard input.") }
-        let logFormat: LogFormat
+        let client = try ClientSource.parse(
+            from: request.clientIP, trusted: request.trustedProxies.isEmpty ? nil : request.trustedProxies)
+        var logFormats: [LogFormat] = []
         do {
-            if let string = request.logFormat {
-                logFormat = try LogFormat(string: string)
-            } else {
-                logFormat = try LogFormat.preset(named: request.format ?? "combined")
+            for name in request.formats.isEmpty && request.logFormats.isEmpty ? ["combined"] : request.formats {
+                logFormats.append(try LogFormat.preset(named: name, clientHeader: client.header))
+            }
+            for string in request.logFormats {
+                logFormats.append(try LogFormat(string: string, clientHeader: client.header))
             }
         } catch {
             throw UsageError(error.description)
@@ -65,10 +67,8 @@ public enum Sessionize {
             request.lateness, option: "--lateness", example: "60s", positive: false)
         let lineCap = try Arguments.size(request.maxLineLength, option: "--max-line-length", example: "64KiB")
         let memoryCap = try Arguments.size(request.memory, option: "--memory", example: "64MiB")
-        let client = try ClientSource.parse(
-            from: request.clientIP, trusted: request.trustedProxies.isEmpty ? nil : request.trustedProxies)
         let options = PipelineOptions(
-            format: logFormat, host: request.host, client: client,
+            formats: logFormats, host: request.host, client: client,
             sessionizer: SessionizerConfiguration(
                 gapMillis: gapMillis, latenessMillis: latenessMillis, memoryLimit: memoryCap),
             maxLineLength: lineCap)
@@ -146,5 +146,6 @@ public enum Sessionize {
         for sample in pipeline.statistics.samples { printError("malformed line \(sample)") }
         printError(pipeline.statistics.summary)
         if let warning = pipeline.proxyWarning(source: nil, batch: true) { printError(warning, level: .warning) }
+        if let warning = pipeline.statistics.extraFieldsWarning { printError(warning, level: .warning) }
     }
 }

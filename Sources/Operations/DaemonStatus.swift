@@ -52,6 +52,8 @@ public struct DaemonStatus: Codable, Sendable, Equatable {
         public var forgedClients: UInt64 = 0
         /// Said when most of the source's first events came from a handful of addresses (a proxy?).
         public var proxyWarning: String? = nil
+        /// Events with fields after the format's last (the format may be out of date).
+        public var extraFields: UInt64 = 0
         /// Bytes behind over all files.
         public var lagBytes: UInt64 { files.reduce(0) { $0 + $1.lagBytes } }
 
@@ -67,7 +69,7 @@ public struct DaemonStatus: Codable, Sendable, Equatable {
 
         enum CodingKeys: String, CodingKey {
             case name, files, linesRead, events, malformed, openSessions, evictedSessions, lastEventTime
-            case lastReadAt, lagBytes, forgedClients, proxyWarning
+            case lastReadAt, lagBytes, forgedClients, proxyWarning, extraFields
         }
 
         public init(from decoder: any Swift.Decoder) throws {
@@ -83,6 +85,7 @@ public struct DaemonStatus: Codable, Sendable, Equatable {
             lastReadAt = try c.decodeIfPresent(Instant.self, forKey: .lastReadAt)
             forgedClients = try c.decodeIfPresent(UInt64.self, forKey: .forgedClients) ?? 0
             proxyWarning = try c.decodeIfPresent(String.self, forKey: .proxyWarning)
+            extraFields = try c.decodeIfPresent(UInt64.self, forKey: .extraFields) ?? 0
         }
 
         public func encode(to encoder: any Swift.Encoder) throws {
@@ -99,6 +102,7 @@ public struct DaemonStatus: Codable, Sendable, Equatable {
             try c.encode(lagBytes, forKey: .lagBytes)
             try c.encode(forgedClients, forKey: .forgedClients)
             try c.encodeIfPresent(proxyWarning, forKey: .proxyWarning)
+            try c.encode(extraFields, forKey: .extraFields)
         }
     }
 

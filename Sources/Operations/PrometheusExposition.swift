@@ -37,6 +37,10 @@ public enum PrometheusExposition {
         for s in status.sources {
             out.sample("sessiontail_forged_clients_total", ["source": s.name], "\(s.forgedClients)")
         }
+        out.family(
+            "sessiontail_extra_fields_total", .counter,
+            "Events with fields after the log format's last (read; the format may be out of date).")
+        for s in status.sources { out.sample("sessiontail_extra_fields_total", ["source": s.name], "\(s.extraFields)") }
         out.family("sessiontail_last_event_timestamp_seconds", .gauge, "The newest request time read from the source.")
         for s in status.sources {
             if let t = s.lastEventTime {

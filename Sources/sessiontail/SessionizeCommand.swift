@@ -17,11 +17,18 @@ struct SessionizeCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "Log format preset: combined, common or vhost_combined.")
-    var format: String?
+    @Option(
+        help: ArgumentHelp(
+            "Log format preset: combined, common or vhost_combined (repeatable: each line is read by the first format that takes it).",
+            valueName: "preset"))
+    var format: [String] = []
 
-    @Option(name: .customLong("log-format"), help: "An nginx log_format or Apache LogFormat string.")
-    var logFormat: String?
+    @Option(
+        name: .customLong("log-format"),
+        help: ArgumentHelp(
+            "An nginx log_format (it may begin with escape=json or escape=none) or Apache LogFormat string (repeatable; tried after the presets).",
+            valueName: "string"))
+    var logFormat: [String] = []
 
     @Option(help: "Virtual host for formats without one ($host, %v).")
     var host: String?
@@ -73,8 +80,8 @@ struct SessionizeCommand: ParsableCommand {
 
     func run() throws {
         var request = Sessionize.Request(files: files)
-        request.format = format
-        request.logFormat = logFormat
+        request.formats = format
+        request.logFormats = logFormat
         request.host = host
         request.gap = gap
         request.lateness = lateness

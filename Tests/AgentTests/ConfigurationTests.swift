@@ -59,6 +59,21 @@ struct ConfigurationTests {
         #expect(plain.sources[0].client.header == nil)
     }
 
+    @Test func aSourceMayListSeveralFormatsPresetsFirst() throws {
+        let configuration = try decode(
+            "sources:\n  - name: a\n    paths: [/a.log]\n    host: x\n    formats: ['$remote_addr [$time_local] $status', vhost_combined, combined]\n"
+        )
+        #expect(
+            configuration.sources[0].formatNames == [
+                "vhost_combined", "combined", "$remote_addr [$time_local] $status",
+            ])
+        #expect(configuration.sources[0].formats.count == 3)
+        #expect(configuration.resolvedDescription.contains("formats: [\"vhost_combined\", \"combined\""))
+        #expect(
+            try Configuration.decode(configuration.resolvedDescription, file: "again").sources[0].formatNames
+                == configuration.sources[0].formatNames)
+    }
+
     @Test func theContractExampleIsValid() throws {
         let configuration = try decode(Self.specExample)
         #expect(configuration.agentID == "web-01")
@@ -97,7 +112,7 @@ struct ConfigurationTests {
         ),
         (
             "sources:\n  - name: a\n    paths: [/a.log]\n    format: common\n    log_format: '%h %t'\n", 5,
-            "sources[0].log_format", "not both"
+            "sources[0].log_format", "give one of format, log_format or formats"
         ),
         (
             "sources:\n  - name: a\n    paths: [/a.log]\n  - name: a\n    paths: [/b.log]\n", 4, "sources[1].name",

@@ -62,7 +62,7 @@ struct SourcesYAMLTests {
         #expect(configuration.sources.map(\.name) == Self.sources.map(\.name))
         #expect(configuration.sources.map(\.paths) == Self.sources.map(\.paths))
         #expect(configuration.sources.map(\.exclude) == Self.sources.map(\.exclude))
-        #expect(configuration.sources.map(\.formatName) == Self.sources.map(\.formatText))
+        #expect(configuration.sources.map { $0.formatNames[0] } == Self.sources.map(\.formatText))
         #expect(configuration.sources[0].host == "shop.example.com")
         #expect(configuration.sources[2].host == "1.example")
     }

@@ -78,7 +78,7 @@ struct ConfigurationDecoder {
 
     func source(_ node: ConfigNode, _ key: String) throws(ConfigurationError) -> Configuration.Source {
         let fields = try reader.mapping(
-            node, key, allowed: ["name", "paths", "exclude", "format", "log_format", "host", "client_ip"])
+            node, key, allowed: ["name", "paths", "exclude", "format", "log_format", "formats", "host", "client_ip"])
         guard let name = try reader.optionalString(fields["name"], "\(key).name"), !name.isEmpty else {
             throw fail(node, "\(key).name", "every source needs a name")
         }
@@ -96,39 +96,59 @@ struct ConfigurationDecoder {
         }
         let exclude = try reader.strings(fields["exclude"], "\(key).exclude")
 
-        let presetName = try reader.optionalString(fields["format"], "\(key).format")
-        let formatString = try reader.optionalString(fields["log_format"], "\(key).log_format")
-        if presetName != nil && formatString != nil {
-            throw fail(fields["log_format"]?.value, "\(key).log_format", "give either format or log_format, not both")
+        // The formats: one (`format:` a preset, `log_format:` a format string) or several (`formats:`,
+        // each either), the presets tried first, then the format strings, each in the order given.
+        let given = ["format", "log_format", "formats"].filter { fields[$0] != nil }
+        if given.count > 1 {
+            throw fail(fields[given[1]]?.value, "\(key).\(given[1])", "give one of format, log_format or formats")
         }
-        let format: LogFormat
-        do {
-            if let formatString {
-                format = try LogFormat(string: formatString)
-            } else {
-                format = try LogFormat.preset(named: presetName ?? "combined")
+        let at = given.first ?? "format"
+        let texts: [String]
+        switch at {
+        case "formats":
+            texts = try reader.strings(fields["formats"], "\(key).formats")
+            guard !texts.isEmpty else {
+                throw fail(fields["formats"]?.value, "\(key).formats", "list at least one format")
             }
-        } catch {
-            let at = formatString != nil ? "log_format" : "format"
-            throw fail(fields[at]?.value, "\(key).\(at)", error.message)
+        case "log_format": texts = [try reader.string(fields["log_format"], "\(key).log_format", default: "")]
+        default: texts = [try reader.string(fields["format"], "\(key).format", default: "combined")]
         }
-
-        let client = try self.client(fields["client_ip"], "\(key).client_ip", format: format)
+        let client = try self.client(fields["client_ip"], "\(key).client_ip")
+        var formats: [LogFormat] = []
+        let ordered =
+            texts.filter { LogFormat.presetNames.contains($0) } + texts.filter { !LogFormat.presetNames.contains($0) }
+        for text in ordered {
+            do {
+                if at == "log_format" || (at == "formats" && !LogFormat.presetNames.contains(text)) {
+                    formats.append(try LogFormat(string: text, clientHeader: client.header))
+                } else {
+                    formats.append(try LogFormat.preset(named: text, clientHeader: client.header))
+                }
+            } catch {
+                throw fail(fields[at]?.value, "\(key).\(at)", (texts.count > 1 ? "'\(text)': " : "") + error.message)
+            }
+            if let header = client.header, !formats.last!.plan.hasClientHeader {
+                throw fail(
+                    fields["client_ip"]?.value, "\(key).client_ip",
+                    "the log format\(texts.count > 1 ? " '\(text)'" : "") does not log the \(header) header: add $http_\(header.replacingAll("-", with: "_")) (nginx) or %{\(header)}i (Apache) to it"
+                )
+            }
+        }
         var host = try reader.optionalString(fields["host"], "\(key).host")
         if host?.isEmpty == true { host = nil }
         let capturesHost = paths.allSatisfy { $0.contains("{host}") }
-        if !format.plan.hasHost && !capturesHost && host == nil {
+        if formats.contains(where: { !$0.plan.hasHost }) && !capturesHost && host == nil {
             // Formats without a virtual host on a host whose paths do not name it: the machine's name.
             host = AgentIdentity.defaultID
         }
         return Configuration.Source(
-            name: name, paths: paths, exclude: exclude, format: format,
-            formatName: formatString ?? presetName ?? "combined", host: host?.lowercased(), client: client)
+            name: name, paths: paths, exclude: exclude, formats: formats, formatNames: ordered,
+            host: host?.lowercased(), client: client)
     }
 
     /// `client_ip`: `remote_addr` (the default), a header's name (the old `x_forwarded_for`, with the
     /// private ranges trusted), or a mapping of `from` and `trusted_proxies`.
-    func client(_ entry: ConfigEntry?, _ key: String, format: LogFormat) throws(ConfigurationError) -> ClientSource {
+    func client(_ entry: ConfigEntry?, _ key: String) throws(ConfigurationError) -> ClientSource {
         guard let entry else { return .remoteAddress }
         var from = "remote_addr"
         var trusted: [String]? = nil
@@ -153,12 +173,6 @@ struct ConfigurationDecoder {
             client = try ClientSource.parse(from: from, trusted: trusted)
         } catch {
             throw fail(at, key, error.description)
-        }
-        if let header = client.header, !(header == "x-forwarded-for" && format.plan.hasForwardedFor) {
-            throw fail(
-                entry.value, key,
-                "the log format does not log the \(header) header: add $http_\(header.replacingAll("-", with: "_")) (nginx) or %{\(header)}i (Apache) to it"
-            )
         }
         return client
     }

@@ -17,10 +17,12 @@ extension Configuration {
             out += "  - name: \(quote(source.name))\n"
             out += "    paths: [\(source.paths.map(quote).joined(separator: ", "))]\n"
             out += "    exclude: [\(source.exclude.map(quote).joined(separator: ", "))]\n"
-            if LogFormat.presetNames.contains(source.formatName) {
-                out += "    format: \(source.formatName)\n"
+            if source.formatNames.count > 1 {
+                out += "    formats: [\(source.formatNames.map(quote).joined(separator: ", "))]\n"
+            } else if LogFormat.presetNames.contains(source.formatNames[0]) {
+                out += "    format: \(source.formatNames[0])\n"
             } else {
-                out += "    log_format: \(quote(source.formatName))\n"
+                out += "    log_format: \(quote(source.formatNames[0]))\n"
             }
             out += "    host: \(source.host.map(quote) ?? "~    # from the log lines or the path's {host}")\n"
             if source.client.header == nil {

@@ -16,10 +16,12 @@ public struct Configuration: Sendable {
         public var paths: [String]
         /// Glob patterns of files to leave out.
         public var exclude: [String]
-        /// The log format, compiled.
-        public var format: LogFormat
-        /// How the format was given: a preset name, or the format string.
-        public var formatName: String
+        /// The log formats, compiled, in the order lines are tried with them (presets first).
+        public var formats: [LogFormat]
+        /// How each format was given: a preset name, or the format string.
+        public var formatNames: [String]
+        /// The first format.
+        public var format: LogFormat { formats[0] }
         /// Virtual host for lines without one (when no path captures `{host}`).
         public var host: String?
         /// Where the visitor's address comes from.

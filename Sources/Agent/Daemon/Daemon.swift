@@ -176,7 +176,7 @@ public final class Daemon {
     func pipeline(_ source: Configuration.Source, _ configuration: Configuration) throws -> SourcePipeline {
         try SourcePipeline(
             options: PipelineOptions(
-                format: source.format, host: source.host ?? "-", client: source.client,
+                formats: source.formats, host: source.host ?? "-", client: source.client,
                 sessionizer: SessionizerConfiguration(
                     gapMillis: configuration.gapMillis, latenessMillis: configuration.latenessMillis,
                     // Three quarters of limits.memory for the window store; the rest is for the

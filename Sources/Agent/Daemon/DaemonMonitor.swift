@@ -31,6 +31,7 @@ public final class DaemonMonitor {
         var malformed = [UInt64](repeating: 0, count: MalformedReason.allCases.count)
         var evictions = 0
         var forged: UInt64 = 0
+        var extra: UInt64 = 0
 
         init() {}
 
@@ -40,6 +41,7 @@ public final class DaemonMonitor {
             malformed = view.statistics.malformedByReason
             evictions = view.evictions
             forged = view.statistics.forgedClients
+            extra = view.statistics.extraFields
         }
 
         static func + (a: Counts, b: Counts) -> Counts {
@@ -49,6 +51,7 @@ public final class DaemonMonitor {
             for i in sum.malformed.indices { sum.malformed[i] += b.malformed[i] }
             sum.evictions += b.evictions
             sum.forged += b.forged
+            sum.extra += b.extra
             return sum
         }
     }
@@ -64,6 +67,7 @@ public final class DaemonMonitor {
         var malformedReported: UInt64 = 0
         var lastSummary: Int64 = .min / 2
         var proxyWarning: String? = nil
+        var extraFieldsSaid = false
     }
 
     /// Where the metrics endpoint reads the latest status from.
@@ -136,6 +140,10 @@ public final class DaemonMonitor {
             if memory.proxyWarning == nil, let warning = view.proxyWarning {
                 memory.proxyWarning = warning
                 log(.warning, warning)
+            }
+            if !memory.extraFieldsSaid, let warning = view.statistics.extraFieldsWarning {
+                memory.extraFieldsSaid = true
+                log(.warning, "source=\(view.name) \(warning)")
             }
             reportMalformed(view, &memory, now: now)
             sources[view.name] = memory
@@ -225,6 +233,7 @@ public final class DaemonMonitor {
             source.openSessions = view.openSessions
             source.evictedSessions = counts.evictions
             source.forgedClients = counts.forged
+            source.extraFields = counts.extra
             source.proxyWarning = memory.proxyWarning
             source.lastEventTime = memory.lastEventTime.map(Instant.init(millis:))
             source.lastReadAt = memory.lastReadAt.map(Instant.init(millis:))

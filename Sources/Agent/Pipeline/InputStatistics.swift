@@ -30,11 +30,24 @@ public struct InputStatistics: Sendable {
     /// Events whose forwarding header held a value that is not an address (the visitor is the last
     /// trusted hop then).
     public var forgedClients: UInt64 = 0
+    /// Events by the format that took them (in the source's order of formats).
+    public var linesByFormat: [UInt64] = []
+    /// Events with fields after the format's last one (the format may be out of date), and the first.
+    public var extraFields: UInt64 = 0
+    public var extraFieldsExample: String? = nil
 
     public init() {}
 
     /// Total malformed lines.
     public var malformed: UInt64 { malformedByReason.reduce(0, +) }
+
+    /// Counts an event with extra fields after the format's last, keeping the first as an example.
+    public mutating func recordExtraFields(path: String, lineNumber: UInt64, line: UnsafeRawBufferPointer) {
+        extraFields += 1
+        if extraFieldsExample == nil {
+            extraFieldsExample = "\(path):\(lineNumber): \(InputStatistics.excerpt(of: line))"
+        }
+    }
 
     /// Counts a malformed line and keeps it as a sample if there is room.
     public mutating func recordMalformed(
@@ -42,12 +55,21 @@ public struct InputStatistics: Sendable {
     ) {
         malformedByReason[Int(reason.rawValue)] += 1
         guard samples.count < InputStatistics.sampleLimit else { return }
-        var excerpt = ""
-        if let line {
-            excerpt = FieldText.printable(Array(line.prefix(160)))
-            if line.count > 160 { excerpt += "…" }
-        }
-        samples.append(Sample(path: path, lineNumber: lineNumber, reason: reason, excerpt: excerpt))
+        samples.append(
+            Sample(path: path, lineNumber: lineNumber, reason: reason, excerpt: line.map(InputStatistics.excerpt) ?? "")
+        )
+    }
+
+    /// The start of a line, made printable.
+    static func excerpt(of line: UnsafeRawBufferPointer) -> String {
+        FieldText.printable(Array(line.prefix(160))) + (line.count > 160 ? "…" : "")
+    }
+
+    /// Said once when events carry fields after the format's last: which line, and what to do.
+    public var extraFieldsWarning: String? {
+        guard let extraFieldsExample else { return nil }
+        return
+            "\(extraFields) events carry fields after the log format's last (they are read, the extra fields skipped); the format may be out of date, e.g. \(extraFieldsExample)"
     }
 
     /// One line for a human: `10000 lines in 1 file: 9999 events, 1 malformed (unterminated_quote 1); 2345 sessions`.
@@ -63,6 +85,12 @@ public struct InputStatistics: Sendable {
         }
         if !reasons.isEmpty { text += " (" + reasons.joined(separator: ", ") + ")" }
         if forgedClients > 0 { text += "; \(forgedClients) with a forged client address" }
+        if extraFields > 0 { text += "; \(extraFields) with extra fields after the format's last" }
+        if linesByFormat.count > 1 {
+            text +=
+                "; by format: "
+                + linesByFormat.enumerated().map { "#\($0.offset + 1) \($0.element)" }.joined(separator: ", ")
+        }
         return text
     }
 
@@ -80,6 +108,12 @@ extension InputStatistics {
         samples += other.samples.prefix(max(0, InputStatistics.sampleLimit - samples.count))
         fragments += other.fragments
         forgedClients += other.forgedClients
+        extraFields += other.extraFields
+        if extraFieldsExample == nil { extraFieldsExample = other.extraFieldsExample }
+        if linesByFormat.count < other.linesByFormat.count {
+            linesByFormat += Array(repeating: 0, count: other.linesByFormat.count - linesByFormat.count)
+        }
+        for (i, n) in other.linesByFormat.enumerated() { linesByFormat[i] += n }
         sessions += other.sessions
     }
 }

@@ -1,13 +1,14 @@
 import AccessLog
 import Sessionizer
 
-/// Settings of a batch run (`sessiontail sessionize`).
+/// Settings of a source's pipeline: a batch run (`sessiontail sessionize`) or one of the daemon's sources.
 public struct PipelineOptions: Sendable {
-    /// The log format of every input.
-    public var format: LogFormat
+    /// The log formats, in the order lines are tried with them (see ``MultiFormatParser``).
+    public var formats: [LogFormat]
     /// Virtual host for lines whose format has none (or whose host field is `-`).
     public var host: String?
-    /// Key sessions by the first address of `X-Forwarded-For` when present.
+    /// Where visitors' addresses come from: the connection, or a header that trusted proxies set (the
+    /// formats must have been compiled with that header, see ``LogFormat/init(string:clientHeader:)``).
     public var client: ClientSource
     /// Gap, lateness and memory cap.
     public var sessionizer: SessionizerConfiguration
@@ -18,14 +19,17 @@ public struct PipelineOptions: Sendable {
     public var streaming = false
 
     public init(
-        format: LogFormat, host: String? = nil, client: ClientSource = .remoteAddress,
+        formats: [LogFormat], host: String? = nil, client: ClientSource = .remoteAddress,
         sessionizer: SessionizerConfiguration = .init(), maxLineLength: Int = 64 << 10, streaming: Bool = false
     ) {
         self.streaming = streaming
-        self.format = format
+        self.formats = formats
         self.host = host
         self.client = client
         self.sessionizer = sessionizer
         self.maxLineLength = maxLineLength
     }
+
+    /// The first format.
+    public var format: LogFormat { formats[0] }
 }

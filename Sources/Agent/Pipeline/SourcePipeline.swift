@@ -17,7 +17,10 @@ import Tailing
 public struct SourcePipeline {
     public let options: PipelineOptions
     public private(set) var statistics = InputStatistics()
-    private let parser: LineParser
+    private let parser: MultiFormatParser
+    /// Per format: whether its lines carry the host, and how it escapes its fields.
+    private let formatHasHost: [Bool]
+    private let formatEscaping: [FieldEscaping]
     /// Reads files as lines; shared by the daemon's sources (they read one file at a time).
     private let reader: FileReader
     /// Finds visitors behind trusted proxies (nil: the connection's address is the visitor).
@@ -31,20 +34,25 @@ public struct SourcePipeline {
     /// A pipeline for `options`, reading with `reader` (a new one when nil; it must read lines as long
     /// as `options.maxLineLength`).
     public init(options: PipelineOptions, reader: FileReader? = nil) throws(OptionsError) {
-        if !options.format.plan.hasHost && (options.host ?? "").isEmpty {
+        guard !options.formats.isEmpty else { throw OptionsError("Name at least one log format.") }
+        if options.formats.contains(where: { !$0.plan.hasHost }) && (options.host ?? "").isEmpty {
             throw OptionsError(
                 "The log format has no virtual host field ($host, %v, %{Host}i): name the host with --host.")
         }
-        if let header = options.client.header {
-            guard header == "x-forwarded-for", options.format.plan.hasForwardedFor else {
-                throw OptionsError(
-                    "Visitors are to be found in the \(header) header, but the log format does not log it ($http_\(header.replacingAll("-", with: "_")) or %{\(header)}i)."
-                )
-            }
+        if let header = options.client.header, options.formats.contains(where: { !$0.plan.hasClientHeader }) {
+            throw OptionsError(
+                "Visitors are to be found in the \(header) header, but the log format does not log it ($http_\(header.replacingAll("-", with: "_")) or %{\(header)}i)."
+            )
         }
         guard options.sessionizer.gapMillis > 0 else { throw OptionsError("The session gap must be positive.") }
         self.options = options
-        parser = LineParser(plan: options.format.plan)
+        do {
+            parser = try MultiFormatParser(formats: options.formats)
+        } catch {
+            throw OptionsError(error.description)
+        }
+        formatHasHost = options.formats.map(\.plan.hasHost)
+        formatEscaping = options.formats.map(\.plan.escaping)
         store = WindowStore(configuration: options.sessionizer)
         // A quarter of the memory cap, at most 16 MiB, holds fragments before they are sorted to disk.
         spool = FragmentSpool(
@@ -52,6 +60,7 @@ public struct SourcePipeline {
             gapMillis: options.sessionizer.gapMillis)
         fixedHost = Array((options.host ?? "").utf8)
         self.reader = reader ?? FileReader(maxLineLength: options.maxLineLength)
+        statistics.linesByFormat = Array(repeating: 0, count: options.formats.count)
         clientResolver = options.client.resolver
     }
 
@@ -118,7 +127,6 @@ public struct SourcePipeline {
     public mutating func read(_ cursor: inout Cursor, fragmentLimit: Int) throws -> (reached: UInt64, atEnd: Bool) {
         var parsed = ParsedLine()
         let resolver = clientResolver
-        let lineHasHost = options.format.plan.hasHost
         let path = cursor.path
         let offset = cursor.start
         let source = cursor.origin
@@ -159,15 +167,19 @@ public struct SourcePipeline {
                     continue
                 }
                 statistics.events += 1
+                statistics.linesByFormat[parsed.formatIndex] += 1
+                if parsed.hasExtraFields {
+                    statistics.recordExtraFields(path: path, lineNumber: cursor.reader.lineNumber, line: bytes)
+                }
                 var host = fixedHost
-                if lineHasHost && !parsed.host.isDash(in: bytes) || fixedHost.isEmpty {
+                if formatHasHost[parsed.formatIndex] && !parsed.host.isDash(in: bytes) || fixedHost.isEmpty {
                     host = parsed.host.slice(of: bytes)
                 }
                 var client = parsed.client
                 if let resolver {
                     let found = resolver.resolve(
                         remote: parsed.client.lowerBound..<parsed.client.upperBound,
-                        header: parsed.forwardedFor.lowerBound..<parsed.forwardedFor.upperBound, in: bytes)
+                        header: parsed.clientHeader.lowerBound..<parsed.clientHeader.upperBound, in: bytes)
                     client = ByteRange(lowerBound: found.range.lowerBound, upperBound: found.range.upperBound)
                     if found.forged { statistics.forgedClients += 1 }
                 }
@@ -179,7 +191,8 @@ public struct SourcePipeline {
                         host: host, client: client.slice(of: bytes), time: parsed.timeMillis, bytes: parsed.bytes,
                         status: parsed.status, path: parsed.path.slice(of: bytes),
                         referrer: parsed.referrer.slice(of: bytes), userAgent: parsed.userAgent.slice(of: bytes),
-                        origin: Origin.event(source: source, offset: offset + cursor.reader.offset)))
+                        origin: Origin.event(source: source, offset: offset + cursor.reader.offset),
+                        escaping: formatEscaping[parsed.formatIndex]))
                 if store.pendingFragments >= 4096 && !streaming {
                     do {
                         try spool.append(store.takeFragments())
