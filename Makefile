@@ -15,7 +15,8 @@ build: deps
 release: deps
 	swift build -c release --product sessiontail
 
-## Builds release, sessionizes the bundled real logs and prints a summary.
+## Builds release; then nginx serves a minute of simulated visitors on a loopback port while `sessiontail run`
+## follows its log through a logrotate, and the bundled real logs are shipped too (scripts/demo.sh).
 demo: release
 	@scripts/demo.sh
 

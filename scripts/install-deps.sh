@@ -6,7 +6,8 @@
 # make test): debhelper, lintian, man-db, systemd (systemd-analyze, systemd-sysusers), and for
 # make systemd-test systemd-container (systemd-nspawn) and debootstrap with Debian's keyring.
 # nginx and apache2 are there for the discovery tests, which read their default configuration and run
-# them on loopback ports of their own: they are installed without being started (both want port 80).
+# them on loopback ports of their own, and nginx for the demo, which does the same: they are installed
+# without being started (both want port 80).
 # Idempotent: installs only what is missing. Needs root (or sudo) when something is missing.
 set -euo pipefail
 
