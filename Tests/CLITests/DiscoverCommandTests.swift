@@ -40,10 +40,11 @@ struct DiscoverCommandTests {
             try FileManager.default.createDirectory(atPath: "\(root)/\(sub)", withIntermediateDirectories: true)
         }
         try "hello\n".write(toFile: "\(root)/www/index.html", atomically: false, encoding: .utf8)
-        // Workers as root: a log path with $host is opened by the worker, in a directory only root may write.
+        // One process (a SIGKILL ends it all), as root: a log path with $host is opened per request, in a
+        // directory only root may write.
         try """
         user root;
-        worker_processes 1;
+        master_process off;
         daemon off;
         pid \(root)/run/nginx.pid;
         error_log \(root)/logs/error.log;
