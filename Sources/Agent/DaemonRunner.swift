@@ -226,7 +226,7 @@ public final class DaemonRunner {
         log(.info, daemon.totals.linesSummary)
         log(
             .info,
-            "shipped \(daemon.shippedFragments) fragments as \(daemon.configuration.agentID) (\(daemon.appliedFragments) new); \(daemon.openSessions) sessions open; \(daemon.lostFiles) files vanished unread (at least \(daemon.lostBytes) bytes lost); write-ahead log in \(Daemon.journalPath(daemon.configuration)) (\(daemon.journalBytes) bytes, \(daemon.journalSyncs) syncs)"
+            "shipped \(daemon.shippedFragments) fragments as \(daemon.configuration.agentID) (\(daemon.appliedFragments) new); \(daemon.openSessions) sessions open; \(daemon.lostFiles > 0 ? "\(daemon.lostFiles) files vanished unread (at least \(daemon.lostBytes) bytes lost); " : "")write-ahead log in \(Daemon.journalPath(daemon.configuration)) (\(daemon.journalBytes) bytes, \(daemon.journalSyncs) syncs)"
         )
     }
 

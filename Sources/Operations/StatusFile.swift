@@ -81,7 +81,10 @@ extension DaemonStatus {
             "sessiontail \(version), agent \(agentID): \(what) (pid \(pid), started \(startedAt), status of \(ago(updatedAt)))\n"
         out += "config:            \(config)\n"
         out += "throughput:        \(Quantity.compact(linesPerSecond)) lines/s; \(linesRead) lines read since start\n"
-        out += "lag:               \(Quantity.bytes(lagBytes)) behind (\(lagBytes) bytes)\n"
+        out +=
+            lagBytes == 0
+            ? "lag:               none: every file read to its end\n"
+            : "lag:               \(Quantity.bytes(lagBytes)) behind (\(lagBytes) bytes)\n"
         out += "open sessions:     \(openSessions)\n"
         out += "outbox:            \(outboxFragments) fragments waiting\n"
         if let walBytes {

@@ -50,6 +50,6 @@ struct ClientConcentration: Sendable {
             batch
             ? "--client-ip (and --trusted-proxy)" : "client_ip: {from: …, trusted_proxies: [...]} for the source"
         return
-            "\(source.map { "source \($0): " } ?? "")over half of the first \(seen) events come from \(suspects.count) addresses: \(list). A proxy, load balancer or CDN in front of the server? Then every visitor looks like it: log the visitor's address ($http_x_forwarded_for, %{X-Forwarded-For}i, or CF-Connecting-IP behind Cloudflare) and set \(configure)"
+            "\(source.map { "source \($0): " } ?? "")over half of the first \(seen) events come from \(InputStatistics.counted(suspects.count, "address", plural: "addresses")): \(list). A proxy, load balancer or CDN in front of the server? Then every visitor looks like it: log the visitor's address ($http_x_forwarded_for, %{X-Forwarded-For}i, or CF-Connecting-IP behind Cloudflare) and set \(configure)"
     }
 }

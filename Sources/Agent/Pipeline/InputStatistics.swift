@@ -95,7 +95,9 @@ public struct InputStatistics: Sendable {
     }
 
     /// `1 line`, `2 lines`.
-    static func counted(_ n: some BinaryInteger, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
+    static func counted(_ n: some BinaryInteger, _ noun: String, plural: String? = nil) -> String {
+        "\(n) \(n == 1 ? noun : plural ?? noun + "s")"
+    }
 }
 
 extension InputStatistics {
