@@ -25,9 +25,10 @@ public enum RotationOrder {
         }
         // A date after `-` or `.`: logrotate's `dateext` (`-20250101`, `-2025010113`) and the
         // `dateformat`s operators write (`.20160918_135654`, `-2025-01-01`, `.2025-01-01-13`).
+        let fileName = name.lastIndex(of: "/").map { name.index(after: $0) } ?? name.startIndex
         for separator in ["-", "."] as [Character] {
             var at = name.endIndex
-            while let mark = name[..<at].lastIndex(of: separator), mark != name.startIndex {
+            while let mark = name[fileName..<at].lastIndex(of: separator), mark != fileName {
                 if let date = RotationOrder.date(name[name.index(after: mark)...]) {
                     return Place(base: String(name[..<mark]), age: 1, date: date)
                 }
@@ -48,6 +49,8 @@ public enum RotationOrder {
         for c in text {
             if c.isASCII && c.isNumber {
                 digits += 1
+                // Longer than any date: a number that is not one (and would overflow).
+                if digits > 14 { return nil }
                 value = value * 10 + Int(c.asciiValue! - 48)
             } else if c != "-" && c != "_" && c != "." {
                 return nil

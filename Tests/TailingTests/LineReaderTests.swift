@@ -116,6 +116,8 @@ struct RotationOrderTests {
         #expect(RotationOrder.place("a.log-12345678").age == 0)  // year 1234
         #expect(RotationOrder.place("a.log-2025010").age == 0)  // seven digits
         #expect(RotationOrder.place("a.log-20250101x").age == 0)
+        // Longer than any date, and longer than an Int holds.
+        #expect(RotationOrder.place("a.log-2025010112345678901234567890").age == 0)
     }
 
     @Test func unrelatedFilesKeepTheirOrder() {
