@@ -101,7 +101,11 @@ public struct LineParser: Sendable {
                     case .timeCommonLog, .timeISO8601, .timeEpochSeconds, .timeEpochMillis: timeRange = range
                     case .request: requestRange = range
                     case .method: out.method = range
-                    case .path: out.path = LineParser.withoutQuery(range, base)
+                    case .path:
+                        out.path = LineParser.withoutQuery(range, base)
+                        if out.path.upperBound < range.upperBound {
+                            out.query = ByteRange(lowerBound: out.path.upperBound + 1, upperBound: range.upperBound)
+                        }
                     case .status: statusRange = range
                     case .bytes: bytesRange = range
                     case .referrer: out.referrer = range
@@ -231,6 +235,7 @@ public struct LineParser: Sendable {
             i += 1
         }
         out.path = ByteRange(lowerBound: pathStart, upperBound: queryAt >= 0 ? queryAt : i)
+        if queryAt >= 0 { out.query = ByteRange(lowerBound: queryAt + 1, upperBound: i) }
         // The protocol is the last word; a path with raw spaces keeps all but it.
         var protocolStart = end
         while protocolStart > i && base.load(fromByteOffset: protocolStart - 1, as: UInt8.self) != UInt8(ascii: " ") {

@@ -14,6 +14,8 @@ public struct ParsedLine: Sendable {
     public var method: ByteRange = .empty
     /// Request path without its query string; empty for a `-` request.
     public var path: ByteRange = .empty
+    /// The request's query string, without `?` (empty when it has none).
+    public var query: ByteRange = .empty
     /// Protocol (`HTTP/1.1`); empty when the request has none.
     public var protocolVersion: ByteRange = .empty
     /// Response status (0 when the format has none).

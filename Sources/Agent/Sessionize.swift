@@ -39,6 +39,10 @@ public enum Sessionize {
         public var batchSize = 10_000
         public var maxLineLength = "64KiB"
         public var memory = "64MiB"
+        /// How requests are classified (`--no-classify`, `--ua-regexes`, `--bot-pattern`, `--asset-extensions`).
+        public var classification = Classification()
+        /// What is dropped before sessionizing (`--drop-*`).
+        public var drop = DropRules()
 
         public init(files: [String]) { self.files = files }
     }
@@ -71,7 +75,7 @@ public enum Sessionize {
             formats: logFormats, host: request.host, client: client,
             sessionizer: SessionizerConfiguration(
                 gapMillis: gapMillis, latenessMillis: latenessMillis, memoryLimit: memoryCap),
-            maxLineLength: lineCap)
+            maxLineLength: lineCap, classification: request.classification, drop: request.drop)
         var pipeline: SourcePipeline
         do {
             pipeline = try SourcePipeline(options: options)

@@ -106,6 +106,17 @@ public struct ConfigReader: Sendable {
         return number
     }
 
+    /// `true` or `false`, unquoted; `value` when absent.
+    public func boolean(_ entry: ConfigEntry?, _ key: String, default value: Bool) throws(ConfigurationError) -> Bool {
+        guard let entry else { return value }
+        switch entry.value {
+        case .null: return value
+        case .scalar("true", false, _): return true
+        case .scalar("false", false, _): return false
+        default: throw fail(entry.value, key, "expected true or false")
+        }
+    }
+
     /// `parent.key`, or `key` at the top.
     public func join(_ parent: String?, _ key: String) -> String { parent.map { "\($0).\(key)" } ?? key }
 }

@@ -25,7 +25,9 @@ public struct FragmentRows {
 
     /// The columns, in the order rows are written.
     public static let columns =
-        "fragment_id, agent_id, host, ip, client, start_ms, end_ms, event_count, bytes, error_count, landing_path, referrer, user_agent"
+        "fragment_id, agent_id, host, ip, client, start_ms, end_ms, event_count, bytes, error_count, landing_path, referrer, user_agent, "
+        + "page_views, is_bot, exit_path, referrer_host, channel, utm_source, utm_medium, utm_campaign, browser, os, device, "
+        + "first_path, landing_ms, exit_ms"
 
     /// The id of `fragment` when shipped by this agent: a UUID (version 8) derived from the agent id,
     /// the key, the fragment's first event's origin, and its extent, so that shipping the same fragment again is
@@ -91,7 +93,28 @@ public struct FragmentRows {
         number(fragment.errorCount)
         optional(fragment.landingPath)
         optional(fragment.referrer)
-        optional(fragment.userAgent, last: true)
+        optional(fragment.userAgent)
+        if let visit = fragment.visit {
+            number(visit.pageViews)
+            field(visit.isBot ? Array("t".utf8) : Array("f".utf8))
+        } else {
+            null()
+            null()
+        }
+        optional(fragment.exitPath)
+        optional(fragment.referrerHost)
+        if let channel = fragment.visit?.channel { field(Array(channel.description.utf8)) } else { null() }
+        optional(fragment.utmSource)
+        optional(fragment.utmMedium)
+        optional(fragment.utmCampaign)
+        optional(fragment.browser)
+        optional(fragment.os)
+        optional(fragment.device)
+        // Never NULL: NULL marks rows of schema version 1, whose landing_path is the first request's.
+        field(fragment.firstPath)
+        if let at = fragment.visit?.landingAt { number(at) } else { null() }
+        if let at = fragment.visit?.exitAt { number(at) } else { null() }
+        data[data.count - 1] = UInt8(ascii: "\n")
         count += 1
     }
 

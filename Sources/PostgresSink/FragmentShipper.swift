@@ -60,7 +60,9 @@ public final class FragmentShipper {
             CREATE TEMP TABLE IF NOT EXISTS sessiontail_staging (
                 fragment_id uuid, agent_id text, host text, ip text, client inet, start_ms bigint, end_ms bigint,
                 event_count bigint, bytes bigint, error_count bigint, landing_path text, referrer text,
-                user_agent text
+                user_agent text, page_views bigint, is_bot boolean, exit_path text, referrer_host text, channel text,
+                utm_source text, utm_medium text, utm_campaign text, browser text, os text, device text,
+                first_path text, landing_ms bigint, exit_ms bigint
             );
             """)
         connection = fresh
@@ -138,8 +140,13 @@ public final class FragmentShipper {
     private var applyStatements: String {
         let gap = "(\(gapMillis) * interval '1 millisecond')"
         let t = table.quoted
+        // The first request decides the first-request texts and the families: rows of schema version 1
+        // have no first_path, their landing_path is the first request's.
         let order =
-            #"session_start, COALESCE(landing_path, '') COLLATE "C", COALESCE(referrer, '') COLLATE "C", COALESCE(user_agent, '') COLLATE "C""#
+            #"session_start, COALESCE(first_path, landing_path, '') COLLATE "C", COALESCE(referrer, '') COLLATE "C", COALESCE(user_agent, '') COLLATE "C""#
+        // The landing page view is the earliest (the smaller path in one instant), the exit the latest.
+        let landing = #"ORDER BY landing_at, landing_path COLLATE "C") FILTER (WHERE landing_at IS NOT NULL"#
+        let exit = #"ORDER BY exit_at DESC, exit_path COLLATE "C" DESC) FILTER (WHERE exit_at IS NOT NULL"#
         return """
             WITH fresh AS (
                 INSERT INTO \(table.appliedQuoted) (fragment_id, agent_id)
@@ -161,13 +168,18 @@ public final class FragmentShipper {
                   AND s.session_end >= timestamptz 'epoch' + f.start_ms * interval '1 millisecond' - \(gap)
                   AND s.session_start <= timestamptz 'epoch' + f.end_ms * interval '1 millisecond' + \(gap)
                 RETURNING s.host, s.ip, s.session_start, s.session_end, s.event_count, s.bytes, s.error_count,
-                          s.landing_path, s.referrer, s.user_agent, s.client
+                          s.landing_path, s.referrer, s.user_agent, s.client, s.page_views, s.is_bot, s.exit_path,
+                          s.referrer_host, s.channel, s.utm_source, s.utm_medium, s.utm_campaign, s.browser, s.os,
+                          s.device, s.first_path, s.landing_at, s.exit_at
             ), pieces AS (
                 SELECT * FROM gone
                 UNION ALL
                 SELECT host, ip, timestamptz 'epoch' + start_ms * interval '1 millisecond',
                        timestamptz 'epoch' + end_ms * interval '1 millisecond', event_count, bytes, error_count,
-                       landing_path, referrer, user_agent, client
+                       landing_path, referrer, user_agent, client, page_views, is_bot, exit_path, referrer_host,
+                       channel, utm_source, utm_medium, utm_campaign, browser, os, device, first_path,
+                       timestamptz 'epoch' + landing_ms * interval '1 millisecond',
+                       timestamptz 'epoch' + exit_ms * interval '1 millisecond'
                 FROM sessiontail_staging
             ), marked AS (
                 SELECT *, CASE WHEN session_start <= max(session_end) OVER before + \(gap) THEN 0 ELSE 1 END AS opens
@@ -179,13 +191,27 @@ public final class FragmentShipper {
                                            ROWS UNBOUNDED PRECEDING) AS island
                 FROM marked
             )
-            INSERT INTO \(t) (host, ip, session_start, session_end, event_count, bytes, landing_path, referrer,
-                              user_agent, error_count, client)
-            SELECT host, ip, min(session_start), max(session_end), sum(event_count), sum(bytes),
-                   (array_agg(landing_path ORDER BY \(order)))[1],
+            INSERT INTO \(t) (host, ip, session_start, session_end, event_count, bytes, error_count, landing_path,
+                              referrer, user_agent, client, page_views, is_bot, exit_path, referrer_host, channel,
+                              utm_source, utm_medium, utm_campaign, browser, os, device, first_path, landing_at,
+                              exit_at)
+            SELECT host, ip, min(session_start), max(session_end), sum(event_count), sum(bytes), sum(error_count),
+                   COALESCE((array_agg(landing_path \(landing)))[1], (array_agg(landing_path ORDER BY \(order)))[1]),
                    (array_agg(referrer ORDER BY \(order)))[1],
                    (array_agg(user_agent ORDER BY \(order)))[1],
-                   sum(error_count), (array_agg(client))[1]
+                   (array_agg(client))[1],
+                   sum(page_views), bool_or(is_bot),
+                   (array_agg(exit_path \(exit)))[1],
+                   (array_agg(referrer_host \(landing)))[1],
+                   (array_agg(channel \(landing)))[1],
+                   (array_agg(utm_source \(landing)))[1],
+                   (array_agg(utm_medium \(landing)))[1],
+                   (array_agg(utm_campaign \(landing)))[1],
+                   (array_agg(browser ORDER BY \(order)))[1],
+                   (array_agg(os ORDER BY \(order)))[1],
+                   (array_agg(device ORDER BY \(order)))[1],
+                   (array_agg(COALESCE(first_path, landing_path) ORDER BY \(order)))[1],
+                   min(landing_at), max(exit_at)
             FROM grouped
             GROUP BY host, ip, island;
 

@@ -2,7 +2,7 @@
 /// `sessiontail_schema`, one row per sessions table.
 public enum Schema {
     /// The schema version this binary writes.
-    public static let version = 1
+    public static let version = 2
 
     /// Creates or checks the schema of `table` under a lock, so that agents starting together do not
     /// race. Refuses a schema newer than this binary, and a table that merges with another gap.
@@ -42,9 +42,18 @@ public enum Schema {
                             "The table \(table) merges sessions with a gap of \(gap / 1000) s, but this agent is configured with \(gapMillis / 1000) s. Use the same gap on every agent, or another table."
                     )
                 }
-                // Migrations from older versions go here, one step at a time.
+                // Migrations from older versions, one step at a time.
+                if existing < 2 {
+                    try connection.execute(migrationToVersion2(table))
+                }
+                if existing < version {
+                    try connection.execute(
+                        "UPDATE sessiontail_schema SET version = $2, migrated_at = now() WHERE table_name = $1",
+                        parameters: [table.name, String(version)])
+                }
             } else {
                 try connection.execute(createStatements(table))
+                try connection.execute(migrationToVersion2(table))
                 try connection.execute(
                     "INSERT INTO sessiontail_schema (table_name, version, gap_ms) VALUES ($1, $2, $3)",
                     parameters: [table.name, String(version), String(gapMillis)])
@@ -54,6 +63,32 @@ public enum Schema {
             _ = try? connection.execute("ROLLBACK")
             throw error
         }
+    }
+
+    /// Version 2: what each session was as a visit (page views, bot, landing and exit, where the visitor
+    /// came from, browser, OS and device), NULL in rows shipped before; and, for merging, the first
+    /// request's path (version 1's `landing_path`) and when the landing and exit page views were.
+    static func migrationToVersion2(_ table: SessionTable) -> String {
+        let t = table.quoted
+        return """
+            ALTER TABLE \(t)
+                ADD COLUMN IF NOT EXISTS page_views bigint,
+                ADD COLUMN IF NOT EXISTS is_bot boolean,
+                ADD COLUMN IF NOT EXISTS exit_path text,
+                ADD COLUMN IF NOT EXISTS referrer_host text,
+                ADD COLUMN IF NOT EXISTS channel text,
+                ADD COLUMN IF NOT EXISTS utm_source text,
+                ADD COLUMN IF NOT EXISTS utm_medium text,
+                ADD COLUMN IF NOT EXISTS utm_campaign text,
+                ADD COLUMN IF NOT EXISTS browser text,
+                ADD COLUMN IF NOT EXISTS os text,
+                ADD COLUMN IF NOT EXISTS device text,
+                ADD COLUMN IF NOT EXISTS first_path text,
+                ADD COLUMN IF NOT EXISTS landing_at timestamptz,
+                ADD COLUMN IF NOT EXISTS exit_at timestamptz;
+            COMMENT ON COLUMN \(t).landing_path IS 'Path of the first page view (of the first request when there is none; before schema version 2: of the first request)';
+            COMMENT ON COLUMN \(t).first_path IS 'Path of the first request (NULL in rows of schema version 1, where landing_path holds it)';
+            """
     }
 
     /// Version 1: the sessions table (the columns the seed's queries read, plus the session's first

@@ -25,6 +25,18 @@ public struct Event {
     /// How the line's format escapes its fields (``ParsePlan/escaping``), for turning the landing path,
     /// referrer and user agent into text.
     public var escaping: FieldEscaping
+    /// Whether the request was classified (page view, bot, families below); false: the session gets no
+    /// visit (``Fragment/visit``).
+    public var classified = false
+    /// The request was a page view, or a bot's.
+    public var isPageView = false
+    public var isBot = false
+    /// The request's query string as logged, without `?` (for the landing page view's UTM parameters).
+    public var query = UnsafeRawBufferPointer(start: nil, count: 0)
+    /// ua-parser's browser, OS and device families of the user agent (kept for the session's first request).
+    public var browser = UnsafeRawBufferPointer(start: nil, count: 0)
+    public var os = UnsafeRawBufferPointer(start: nil, count: 0)
+    public var device = UnsafeRawBufferPointer(start: nil, count: 0)
 
     /// Creates an event.
     @inlinable

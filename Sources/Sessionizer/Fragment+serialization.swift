@@ -25,9 +25,21 @@ extension Fragment {
         put(bytes)
         put(errorCount)
         put(origin)
-        out.append(cause.rawValue)
+        // The high bit: a visit follows the text (fragments of sessiontail 0.1 have none).
+        out.append(cause.rawValue | (visit == nil ? 0 : 0x80))
         out.append(contentsOf: text)
+        guard let visit else { return }
+        put(UInt32(userAgentEnd))
+        for i in 0..<9 { put(UInt32(visitEnds[i])) }
+        put(visit.pageViews)
+        out.append(visit.isBot ? 1 : 0)
+        put(visit.landingAt ?? .min)
+        put(visit.exitAt ?? .min)
+        out.append(visit.channel?.rawValue ?? 0)
     }
+
+    /// Bytes of a serialized visit, after the text.
+    static let visitSize = 4 * 10 + 8 + 1 + 8 + 8 + 1
 
     /// Reads a fragment written by ``serialize(into:)`` at `offset`, advancing it; `nil` if the bytes
     /// there are not a whole, consistent fragment.
@@ -49,12 +61,49 @@ extension Fragment {
         let byteCount = get(Int64.self)
         let errorCount = get(Int64.self)
         let origin = get(UInt64.self)
-        guard let cause = Cause(rawValue: bytes[p]) else { return nil }
+        let hasVisit = bytes[p] & 0x80 != 0
+        guard let cause = Cause(rawValue: bytes[p] & 0x7F) else { return nil }
         p += 1
         guard hostEnd <= clientEnd, clientEnd <= pathEnd, pathEnd <= referrerEnd, Int(referrerEnd) <= textCount,
             bytes.count - p >= textCount
         else { return nil }
         text = Array(bytes[p..<(p + textCount)])
+        userAgentEnd = Int32(textCount)
+        if hasVisit {
+            var q = p + textCount
+            guard bytes.count - q >= Fragment.visitSize else { return nil }
+            func take<T: FixedWidthInteger>(_: T.Type) -> T {
+                defer { q += MemoryLayout<T>.size }
+                return T(littleEndian: bytes.loadUnaligned(fromByteOffset: q, as: T.self))
+            }
+            let agentEnd = take(UInt32.self)
+            guard referrerEnd <= agentEnd, Int(agentEnd) <= textCount else { return nil }
+            userAgentEnd = Int32(agentEnd)
+            var previous = agentEnd
+            for i in 0..<9 {
+                let end = take(UInt32.self)
+                guard previous <= end, Int(end) <= textCount else { return nil }
+                visitEnds[i] = Int32(end)
+                previous = end
+            }
+            guard Int(previous) == textCount else { return nil }
+            var visit = Visit()
+            visit.pageViews = take(Int64.self)
+            visit.isBot = bytes[q] != 0
+            q += 1
+            let landingAt = take(Int64.self)
+            let exitAt = take(Int64.self)
+            visit.landingAt = landingAt == .min ? nil : landingAt
+            visit.exitAt = exitAt == .min ? nil : exitAt
+            visit.channel = bytes[q] == 0 ? nil : Visit.Channel(rawValue: bytes[q])
+            guard bytes[q] == 0 || visit.channel != nil else { return nil }
+            q += 1
+            self.visit = visit
+            offset = q
+        } else {
+            guard Int(referrerEnd) <= textCount else { return nil }
+            offset = p + textCount
+        }
         self.hostEnd = Int32(hostEnd)
         self.clientEnd = Int32(clientEnd)
         self.pathEnd = Int32(pathEnd)
@@ -66,7 +115,6 @@ extension Fragment {
         self.errorCount = errorCount
         self.origin = origin
         self.cause = cause
-        offset = p + textCount
     }
 
     /// The order sessions are listed and merged in: host, then client (bytewise), then start, then

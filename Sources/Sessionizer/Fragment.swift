@@ -1,8 +1,9 @@
 /// A session, or part of one, as one sessionizer saw it: the unit that is emitted, shipped and merged.
 ///
 /// Fragments of one key whose gap is at most the session gap belong to one session; ``FragmentMerger``
-/// (and, centrally, the database) joins them. Host and client hold the bytes as logged; landing path,
-/// referrer and user agent hold display text (escapes undone, valid printable UTF-8).
+/// (and, centrally, the database) joins them. Host and client hold the bytes as logged; the first
+/// request's path, referrer and user agent, and the visit's texts, hold display text (escapes undone,
+/// valid printable UTF-8).
 public struct Fragment: Sendable, Equatable {
     /// Why a fragment left the window store.
     public enum Cause: UInt8, Sendable {
@@ -14,12 +15,38 @@ public struct Fragment: Sendable, Equatable {
         case flushed
     }
 
-    /// Host, client, landing path, referrer and user agent, back to back.
+    /// Host, client, the first request's path, referrer and user agent, then the visit's texts
+    /// (``VisitText``), back to back.
     @usableFromInline var text: [UInt8]
     @usableFromInline var hostEnd: Int32
     @usableFromInline var clientEnd: Int32
     @usableFromInline var pathEnd: Int32
     @usableFromInline var referrerEnd: Int32
+    @usableFromInline var userAgentEnd: Int32
+    /// Where each of the visit's texts ends in `text`.
+    @usableFromInline var visitEnds = Ends()
+
+    /// Nine offsets, inline (no array to allocate per fragment).
+    @usableFromInline
+    struct Ends: Sendable, Equatable {
+        @usableFromInline var values: (Int32, Int32, Int32, Int32, Int32, Int32, Int32, Int32, Int32) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0)
+        @usableFromInline init() {}
+        @inlinable
+        subscript(i: Int) -> Int32 {
+            get { withUnsafeBytes(of: values) { $0.load(fromByteOffset: i * 4, as: Int32.self) } }
+            set {
+                withUnsafeMutableBytes(of: &values) { $0.storeBytes(of: newValue, toByteOffset: i * 4, as: Int32.self) }
+            }
+        }
+        @inlinable
+        static func == (a: Ends, b: Ends) -> Bool {
+            withUnsafeBytes(of: a.values) { x in withUnsafeBytes(of: b.values) { y in x.elementsEqual(y) } }
+        }
+    }
+
+    /// The session as a visit (page views, bot, landing and exit, channel); nil when not classified.
+    public internal(set) var visit: Visit? = nil
 
     /// Time of the first event, milliseconds since the epoch, UTC.
     public var start: Int64
@@ -53,6 +80,7 @@ public struct Fragment: Sendable, Equatable {
         text += referrer
         referrerEnd = Int32(text.count)
         text += userAgent
+        userAgentEnd = Int32(text.count)
         self.text = text
         self.start = start
         self.end = end
@@ -71,11 +99,11 @@ public struct Fragment: Sendable, Equatable {
     /// Client address as written.
     public var client: ArraySlice<UInt8> { text[Int(hostEnd)..<Int(clientEnd)] }
     /// Path of the first request, without query string, as display text.
-    public var landingPath: ArraySlice<UInt8> { text[Int(clientEnd)..<Int(pathEnd)] }
+    public var firstPath: ArraySlice<UInt8> { text[Int(clientEnd)..<Int(pathEnd)] }
     /// Referrer of the first request (empty for `-`), as display text.
     public var referrer: ArraySlice<UInt8> { text[Int(pathEnd)..<Int(referrerEnd)] }
     /// User agent of the first request (empty for `-`), as display text.
-    public var userAgent: ArraySlice<UInt8> { text[Int(referrerEnd)...] }
+    public var userAgent: ArraySlice<UInt8> { text[Int(referrerEnd)..<Int(userAgentEnd)] }
 
     /// Whether `self` and `other` are of the same (host, client) key.
     public func sameKey(as other: Fragment) -> Bool {
@@ -94,12 +122,12 @@ public struct Fragment: Sendable, Equatable {
                     (
                         UnsafeRawBufferPointer(rebasing: a[Int(clientEnd)..<Int(pathEnd)]),
                         UnsafeRawBufferPointer(rebasing: a[Int(pathEnd)..<Int(referrerEnd)]),
-                        UnsafeRawBufferPointer(rebasing: a[Int(referrerEnd)...])
+                        UnsafeRawBufferPointer(rebasing: a[Int(referrerEnd)..<Int(userAgentEnd)])
                     ),
                     (
                         UnsafeRawBufferPointer(rebasing: b[Int(other.clientEnd)..<Int(other.pathEnd)]),
                         UnsafeRawBufferPointer(rebasing: b[Int(other.pathEnd)..<Int(other.referrerEnd)]),
-                        UnsafeRawBufferPointer(rebasing: b[Int(other.referrerEnd)...])
+                        UnsafeRawBufferPointer(rebasing: b[Int(other.referrerEnd)..<Int(other.userAgentEnd)])
                     ))
             }
         }
@@ -109,13 +137,16 @@ public struct Fragment: Sendable, Equatable {
     public mutating func absorb(_ other: Fragment) {
         if other.startsBefore(self) {
             let keep = (end, eventCount, bytes, errorCount, cause)  // `origin` follows the first event
+            let mine = self
             self = other
             end = max(end, keep.0)
             eventCount += keep.1
             bytes += keep.2
             errorCount += keep.3
             cause = keep.4
+            absorbVisit(of: mine, otherFirst: false)
         } else {
+            absorbVisit(of: other, otherFirst: false)
             end = max(end, other.end)
             eventCount += other.eventCount
             bytes += other.bytes

@@ -45,6 +45,8 @@ public struct WindowStore {
         var attributes: [UInt8]
         var pathLength: Int32
         var referrerLength: Int32
+        /// The visit, when its events were classified (see ``VisitState``).
+        var visit: VisitState? = nil
     }
 
     /// The gap, lateness and memory cap in force.
@@ -81,6 +83,8 @@ public struct WindowStore {
     var renderedPathLength = 0
     var renderedReferrerLength = 0
     var renderScratch: [UInt8] = []
+    /// The path of the page view being counted (working space).
+    var visitPath: [UInt8] = []
     @usableFromInline var attributeBytes = 0
     /// Whether the last event made the store larger (a new session, or new first-request text).
     var grew = false
@@ -221,15 +225,19 @@ public struct WindowStore {
             next = sessions[Int(next)].nextInKey
         }
         var attributes: [UInt8] = []
-        attributes.reserveCapacity(f.landingPath.count + f.referrer.count + f.userAgent.count)
-        attributes += f.landingPath
+        attributes.reserveCapacity(f.firstPath.count + f.referrer.count + f.userAgent.count)
+        attributes += f.firstPath
         attributes += f.referrer
         attributes += f.userAgent
         attributeBytes += attributes.capacity
-        let session = Session(
+        var session = Session(
             start: f.start, end: f.end, count: f.eventCount, bytes: f.bytes, errors: f.errorCount,
             touchMax: newestTime ?? f.end, key: key, nextInKey: next, prev: -1, next: -1, firstOrigin: f.origin,
-            attributes: attributes, pathLength: Int32(f.landingPath.count), referrerLength: Int32(f.referrer.count))
+            attributes: attributes, pathLength: Int32(f.firstPath.count), referrerLength: Int32(f.referrer.count))
+        if let visit = f.visit {
+            session.visit = VisitState(visit: visit, text: f.visitText)
+            attributeBytes += session.visit!.text.capacity
+        }
         let slot: Int32
         if let free = freeSessions.popLast() {
             sessions[Int(free)] = session
@@ -262,6 +270,7 @@ public struct WindowStore {
         sessions[i].bytes += event.bytes
         if event.status >= 400 { sessions[i].errors += 1 }
         if t > sessions[i].end { sessions[i].end = t }
+        if event.classified && sessions[i].visit != nil { joinVisit(event, session: i) }
         guard t <= sessions[i].start else { return }
         render(event)
         if t < sessions[i].start || precedesFirstEvent(of: i) {
@@ -273,7 +282,19 @@ public struct WindowStore {
             sessions[i].pathLength = Int32(renderedPathLength)
             sessions[i].referrerLength = Int32(renderedReferrerLength)
             attributeBytes += sessions[i].attributes.capacity
+            if event.classified && sessions[i].visit != nil {
+                attributeBytes -= sessions[i].visit!.text.capacity
+                sessions[i].visit!.setFamilies(event)
+                attributeBytes += sessions[i].visit!.text.capacity
+            }
         }
+    }
+
+    /// The event's part in the session's visit: a page view counted, maybe the new landing or exit.
+    mutating func joinVisit(_ event: Event, session i: Int) {
+        attributeBytes -= sessions[i].visit!.text.capacity
+        sessions[i].visit!.add(event, host: event.host, path: &visitPath, scratch: &renderScratch)
+        attributeBytes += sessions[i].visit!.text.capacity
     }
 
     /// A copy with a buffer of exactly its size. (Assigning `rendered`, or `Array(rendered[...])`, would
@@ -327,6 +348,11 @@ public struct WindowStore {
         sessions[a].count += sessions[b].count
         sessions[a].bytes += sessions[b].bytes
         sessions[a].errors += sessions[b].errors
+        if let later = sessions[b].visit {
+            attributeBytes -= sessions[a].visit?.text.capacity ?? 0
+            if sessions[a].visit == nil { sessions[a].visit = later } else { sessions[a].visit!.absorb(later) }
+            attributeBytes += sessions[a].visit!.text.capacity
+        }
         sessions[a].nextInKey = sessions[b].nextInKey
         unlinkLRU(later)
         release(later)
@@ -337,11 +363,18 @@ public struct WindowStore {
         render(event)
         let attributes = exactCopy(of: rendered)
         attributeBytes += attributes.capacity
-        let session = Session(
+        var session = Session(
             start: event.time, end: event.time, count: 1, bytes: event.bytes, errors: event.status >= 400 ? 1 : 0,
             touchMax: newestTime ?? event.time, key: key, nextInKey: next, prev: -1,
             next: -1, firstOrigin: event.origin, attributes: attributes, pathLength: Int32(renderedPathLength),
             referrerLength: Int32(renderedReferrerLength))
+        if event.classified {
+            var visit = VisitState()
+            visit.setFamilies(event)
+            visit.add(event, host: event.host, path: &visitPath, scratch: &renderScratch)
+            attributeBytes += visit.text.capacity
+            session.visit = visit
+        }
         if let free = freeSessions.popLast() {
             sessions[Int(free)] = session
             return free
@@ -352,8 +385,9 @@ public struct WindowStore {
 
     @usableFromInline
     mutating func release(_ s: Int32) {
-        attributeBytes -= sessions[Int(s)].attributes.capacity
+        attributeBytes -= sessions[Int(s)].attributes.capacity + (sessions[Int(s)].visit?.text.capacity ?? 0)
         sessions[Int(s)].attributes = []
+        sessions[Int(s)].visit = nil
         sessions[Int(s)].key = -1
         freeSessions.append(s)
         openSessions -= 1
@@ -420,7 +454,7 @@ public struct WindowStore {
         let host = hosts.names[Int(keyHost[Int(key)])]
         let pathEnd = Int(session.pathLength)
         let referrerEnd = pathEnd + Int(session.referrerLength)
-        return withClient(key) { client in
+        var fragment = withClient(key) { client in
             Fragment(
                 host: host, client: client, start: session.start, end: session.end, eventCount: session.count,
                 bytes: session.bytes, errorCount: session.errors,
@@ -428,6 +462,8 @@ public struct WindowStore {
                 referrer: session.attributes[pathEnd..<referrerEnd],
                 userAgent: session.attributes[referrerEnd...], origin: session.firstOrigin, cause: cause)
         }
+        if let visit = session.visit { fragment.appendVisit(visit.visit, text: visit.text, ends: visit.ends) }
+        return fragment
     }
 
     @usableFromInline

@@ -31,6 +31,20 @@ final class FamilyTable {
         Int(id.rawValue) < names.count ? names[Int(id.rawValue)] : "Other"
     }
 
+    /// The bytes of three names, valid in `body`.
+    func withBytes<R>(
+        _ a: FamilyID, _ b: FamilyID, _ c: FamilyID,
+        _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> R
+    ) rethrows -> R {
+        try bytes.withUnsafeBytes { all in
+            func slice(_ id: FamilyID) -> UnsafeRawBufferPointer {
+                let i = Int(id.rawValue) < names.count ? Int(id.rawValue) : 0
+                return UnsafeRawBufferPointer(rebasing: all[starts[i]..<starts[i + 1]])
+            }
+            return try body(slice(a), slice(b), slice(c))
+        }
+    }
+
     func intern(_ name: [UInt8]) -> FamilyID {
         name.withUnsafeBytes { intern($0) }
     }

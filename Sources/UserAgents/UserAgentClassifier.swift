@@ -167,6 +167,23 @@ public final class UserAgentClassifier {
         return result
     }
 
+    /// The bytes of a class's browser, OS and device names, valid in `body` (no `String` per line).
+    @inlinable
+    public func withFamilyNames<R>(
+        of c: UserAgentClass,
+        _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> R
+    ) rethrows -> R {
+        try familyNames(c.browser, c.os, c.device, body)
+    }
+
+    @usableFromInline
+    func familyNames<R>(
+        _ a: FamilyID, _ b: FamilyID, _ c: FamilyID,
+        _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> R
+    ) rethrows -> R {
+        try families.withBytes(a, b, c, body)
+    }
+
     /// The name of family `id` (from this classifier), e.g. `Chrome`; `Other` for ``FamilyID/other``.
     public func family(_ id: FamilyID) -> String {
         families.name(id)

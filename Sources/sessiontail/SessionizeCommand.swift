@@ -75,6 +75,51 @@ struct SessionizeCommand: ParsableCommand {
     @Option(help: "Memory cap of the open-session store (e.g. 64MiB).")
     var memory: String = "64MiB"
 
+    @Flag(
+        name: .customLong("no-classify"),
+        help: "Do not classify requests: sessions say nothing of page views, bots, landing and exit, browsers.")
+    var noClassify = false
+
+    @Option(
+        name: .customLong("ua-regexes"), help: ArgumentHelp("ua-parser's regexes.yaml.", valueName: "path"))
+    var uaRegexes: String = Classification.defaultRegexes
+
+    @Option(
+        name: .customLong("bot-pattern"),
+        help: ArgumentHelp(
+            "A user-agent pattern (PCRE2, case-insensitive) that makes a request a bot's (repeatable).",
+            valueName: "regex"))
+    var botPatterns: [String] = []
+
+    @Option(
+        name: .customLong("asset-extensions"),
+        help: ArgumentHelp(
+            "Extensions of assets, whose requests are no page views, comma-separated; begin with 'default,' to add to the defaults.",
+            valueName: "list"))
+    var assetExtensions: String? = nil
+
+    @Flag(name: .customLong("drop-bots"), help: "Drop bots' requests before sessionizing.")
+    var dropBots = false
+
+    @Flag(name: .customLong("drop-assets"), help: "Drop requests for assets before sessionizing.")
+    var dropAssets = false
+
+    @Option(
+        name: .customLong("drop-path"),
+        help: ArgumentHelp("Drop requests for this path; * stands for anything (repeatable).", valueName: "path"))
+    var dropPaths: [String] = []
+
+    @Option(
+        name: .customLong("drop-method"),
+        help: ArgumentHelp("Drop requests with this method (repeatable).", valueName: "method"))
+    var dropMethods: [String] = []
+
+    @Option(
+        name: .customLong("drop-status"),
+        help: ArgumentHelp(
+            "Drop responses with this status or class, such as 404 or 3xx (repeatable).", valueName: "status"))
+    var dropStatuses: [String] = []
+
     @Argument(help: "Log files, plain or gzip; '-' for standard input.")
     var files: [String]
 
@@ -94,6 +139,15 @@ struct SessionizeCommand: ParsableCommand {
         request.batchSize = batchSize
         request.maxLineLength = maxLineLength
         request.memory = memory
+        request.classification.enabled = !noClassify
+        request.classification.regexes = uaRegexes
+        request.classification.botPatterns = botPatterns
+        if let assetExtensions {
+            request.classification.assetExtensions = Classification.assetExtensions(
+                assetExtensions.split(separator: ",").map { String($0.filter { $0 != " " }) })
+        }
+        request.drop = DropRules(
+            bots: dropBots, assets: dropAssets, paths: dropPaths, methods: dropMethods, statuses: dropStatuses)
         let status: Int32
         do {
             status = try Sessionize.run(request)

@@ -105,6 +105,20 @@ struct DiscoverCommandTests {
                 }
             }
         }
+        // nginx logs a request after answering it: wait for the last line before stopping it.
+        var logged = 0
+        for _ in 0..<200 where logged < 19 {
+            logged =
+                (try? FileManager.default.contentsOfDirectory(atPath: "\(root)/logs"))?.filter {
+                    $0.hasSuffix(".access.log")
+                }.reduce(0) { total, name in
+                    total
+                        + ((try? String(contentsOfFile: "\(root)/logs/\(name)", encoding: .utf8))?.split(
+                            separator: "\n"
+                        ).count ?? 0)
+                } ?? 0
+            if logged < 19 { Thread.sleep(forTimeInterval: 0.05) }
+        }
         nginx.kill9()
         let drain = try run(["run", "--drain", "--config", config])
         #expect(drain.status == 0, "\(drain.stderrText)")

@@ -71,7 +71,8 @@ struct SessionizeCommandTests {
         #expect(
             Set(first.keys) == [
                 "host", "ip", "session_start", "session_end", "event_count", "bytes", "landing_path", "referrer",
-                "user_agent", "error_count",
+                "user_agent", "error_count", "page_views", "is_bot", "exit_path", "referrer_host", "channel",
+                "utm_source", "utm_medium", "utm_campaign", "browser", "os", "device",
             ])
         #expect(first["host"] as? String == "home.lan")
         #expect((first["session_start"] as? String)?.hasSuffix("Z") == true)
@@ -88,7 +89,9 @@ struct SessionizeCommandTests {
         let rows = String(decoding: out.stdout, as: UTF8.self).split(separator: "\n")
         #expect(rows.count == 2)
         #expect(
-            rows.last == #"h,1.2.3.4,2000-10-10T20:55:36Z,2000-10-10T20:55:36Z,1,5,/caf\xE9,,"say ""hi"", ok\x09",0"#)
+            rows.last
+                == #"h,1.2.3.4,2000-10-10T20:55:36Z,2000-10-10T20:55:36Z,1,5,/caf\xE9,,"say ""hi"", ok\x09",0,1,false,/caf\xE9,,direct,,,,Other,Other,Other"#
+        )
     }
 
     @Test func aTruncatedGzipIsReportedAndTheRestIsStillSessionized() throws {

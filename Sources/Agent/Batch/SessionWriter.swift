@@ -16,7 +16,8 @@ public struct SessionWriter: ~Copyable {
     /// The column names, in output order.
     public static let columns = [
         "host", "ip", "session_start", "session_end", "event_count", "bytes", "landing_path", "referrer",
-        "user_agent", "error_count",
+        "user_agent", "error_count", "page_views", "is_bot", "exit_path", "referrer_host", "channel", "utm_source",
+        "utm_medium", "utm_campaign", "browser", "os", "device",
     ]
 
     private let format: Format
@@ -67,6 +68,22 @@ public struct SessionWriter: ~Copyable {
             csv(f.userAgent)
             comma()
             number(f.errorCount)
+            // The visit: empty fields when it is unknown (not classified) or absent (no exit page view).
+            let visit = f.visit
+            comma()
+            if let visit { number(visit.pageViews) }
+            comma()
+            if let visit { key(visit.isBot ? "true" : "false") }
+            for text in [f.exitPath, f.referrerHost] {
+                comma()
+                csv(text)
+            }
+            comma()
+            if let channel = visit?.channel { channelName(channel) }
+            for text in [f.utmSource, f.utmMedium, f.utmCampaign, f.browser, f.os, f.device] {
+                comma()
+                csv(text)
+            }
             buffer.append(10)
         case .jsonl:
             key("{\"host\":")
@@ -89,6 +106,36 @@ public struct SessionWriter: ~Copyable {
             json(f.userAgent)
             key(",\"error_count\":")
             number(f.errorCount)
+            // The visit: null when it is unknown (not classified) or absent (no exit page view).
+            let visit = f.visit
+            key(",\"page_views\":")
+            if let visit { number(visit.pageViews) } else { key("null") }
+            key(",\"is_bot\":")
+            if let visit { key(visit.isBot ? "true" : "false") } else { key("null") }
+            key(",\"exit_path\":")
+            jsonOrNull(f.exitPath)
+            key(",\"referrer_host\":")
+            jsonOrNull(f.referrerHost)
+            key(",\"channel\":")
+            if let channel = visit?.channel {
+                buffer.append(UInt8(ascii: "\""))
+                channelName(channel)
+                buffer.append(UInt8(ascii: "\""))
+            } else {
+                key("null")
+            }
+            key(",\"utm_source\":")
+            jsonOrNull(f.utmSource)
+            key(",\"utm_medium\":")
+            jsonOrNull(f.utmMedium)
+            key(",\"utm_campaign\":")
+            jsonOrNull(f.utmCampaign)
+            key(",\"browser\":")
+            jsonOrNull(f.browser)
+            key(",\"os\":")
+            jsonOrNull(f.os)
+            key(",\"device\":")
+            jsonOrNull(f.device)
             key("}\n")
         }
         if buffer.count >= 1 << 16 { try flush() }
@@ -140,6 +187,19 @@ public struct SessionWriter: ~Copyable {
             if b == UInt8(ascii: "\"") { buffer.append(b) }
         }
         buffer.append(UInt8(ascii: "\""))
+    }
+
+    private mutating func channelName(_ channel: Visit.Channel) {
+        switch channel {
+        case .direct: key("direct")
+        case .internal: key("internal")
+        case .external: key("external")
+        }
+    }
+
+    /// A string, or `null` when empty.
+    private mutating func jsonOrNull(_ bytes: ArraySlice<UInt8>) {
+        if bytes.isEmpty { key("null") } else { json(bytes) }
     }
 
     private mutating func json(_ bytes: ArraySlice<UInt8>) {

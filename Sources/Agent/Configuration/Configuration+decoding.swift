@@ -14,10 +14,27 @@ struct ConfigurationDecoder {
         let top = try reader.mapping(
             root, nil, allowed: ["agent_id", "state_dir", "sources", "session", "postgres", "limits", "metrics"])
         let session = try reader.mapping(
-            top["session"]?.value ?? .null(line: 0), "session", allowed: ["gap", "lateness"])
+            top["session"]?.value ?? .null(line: 0), "session",
+            allowed: ["gap", "lateness", "classify", "ua_regexes", "bot_patterns", "asset_extensions"])
         let gap = try reader.duration(session["gap"], "session.gap", default: 300_000)
         guard gap > 0 else { throw fail(session["gap"]?.value, "session.gap", "the gap must be longer than 0") }
         let lateness = try reader.duration(session["lateness"], "session.lateness", default: 60_000)
+        var classification = Classification()
+        classification.enabled = try reader.boolean(session["classify"], "session.classify", default: true)
+        classification.regexes = try reader.string(
+            session["ua_regexes"], "session.ua_regexes", default: classification.regexes)
+        classification.botPatterns = try reader.strings(session["bot_patterns"], "session.bot_patterns")
+        if session["asset_extensions"] != nil {
+            let given = try reader.strings(session["asset_extensions"], "session.asset_extensions")
+            classification.assetExtensions = Classification.assetExtensions(given)
+            if let bad = classification.assetExtensions.first(where: {
+                $0.isEmpty || $0.utf8.count > 8 || $0.contains("/")
+            }) {
+                throw fail(
+                    session["asset_extensions"]?.value, "session.asset_extensions",
+                    "'\(bad)' is no file extension (1 to 8 characters, no /)")
+            }
+        }
 
         let postgres = try reader.mapping(
             top["postgres"]?.value ?? .null(line: 0), "postgres",
@@ -65,7 +82,7 @@ struct ConfigurationDecoder {
             sources.append(source)
         }
 
-        return Configuration(
+        var configuration = Configuration(
             agentID: agentID, stateDirectory: stateDirectory, sources: sources, gapMillis: gap,
             latenessMillis: lateness,
             conninfo: try reader.string(postgres["conninfo"], "postgres.conninfo", default: ""),
@@ -74,11 +91,16 @@ struct ConfigurationDecoder {
             memoryLimit: try reader.size(limits["memory"], "limits.memory", default: 64 << 20),
             diskLimit: try reader.size(limits["disk"], "limits.disk", default: 1 << 30),
             metricsListen: (listen?.isEmpty ?? true) ? nil : listen)
+        configuration.classification = classification
+        return configuration
     }
 
     func source(_ node: ConfigNode, _ key: String) throws(ConfigurationError) -> Configuration.Source {
         let fields = try reader.mapping(
-            node, key, allowed: ["name", "paths", "exclude", "format", "log_format", "formats", "host", "client_ip"])
+            node, key,
+            allowed: [
+                "name", "paths", "exclude", "format", "log_format", "formats", "host", "client_ip", "drop",
+            ])
         guard let name = try reader.optionalString(fields["name"], "\(key).name"), !name.isEmpty else {
             throw fail(node, "\(key).name", "every source needs a name")
         }
@@ -141,9 +163,33 @@ struct ConfigurationDecoder {
             // Formats without a virtual host on a host whose paths do not name it: the machine's name.
             host = AgentIdentity.defaultID
         }
-        return Configuration.Source(
+        var source = Configuration.Source(
             name: name, paths: paths, exclude: exclude, formats: formats, formatNames: ordered,
             host: host?.lowercased(), client: client)
+        if let drop = fields["drop"] { source.drop = try self.drop(drop, "\(key).drop") }
+        return source
+    }
+
+    /// `drop:`: what a source drops before sessionizing.
+    func drop(_ entry: ConfigEntry, _ key: String) throws(ConfigurationError) -> DropRules {
+        let fields = try reader.mapping(
+            entry.value, key, allowed: ["bots", "assets", "paths", "methods", "statuses"])
+        var rules = DropRules()
+        rules.bots = try reader.boolean(fields["bots"], "\(key).bots", default: false)
+        rules.assets = try reader.boolean(fields["assets"], "\(key).assets", default: false)
+        rules.paths = try reader.strings(fields["paths"], "\(key).paths")
+        if let bad = rules.paths.first(where: { !$0.hasPrefix("/") && !$0.hasPrefix("*") }) {
+            throw fail(fields["paths"]?.value, "\(key).paths", "'\(bad)' is no path: paths start with / (or *)")
+        }
+        rules.methods = try reader.strings(fields["methods"], "\(key).methods")
+        if let bad = rules.methods.first(where: { $0.isEmpty || !$0.allSatisfy({ $0.isLetter && $0.isASCII }) }) {
+            throw fail(fields["methods"]?.value, "\(key).methods", "'\(bad)' is no HTTP method such as HEAD")
+        }
+        rules.statuses = try reader.strings(fields["statuses"], "\(key).statuses")
+        if case .failure(let error) = DropRules.statusRanges(rules.statuses) {
+            throw fail(fields["statuses"]?.value, "\(key).statuses", error.description)
+        }
+        return rules
     }
 
     /// `client_ip`: `remote_addr` (the default), a header's name (the old `x_forwarded_for`, with the

@@ -32,8 +32,16 @@ extension Configuration {
                 out +=
                     "      trusted_proxies: [\(source.client.trusted.map { quote($0.description) }.joined(separator: ", "))]\n"
             }
+            let drop = source.drop
+            out += "    drop:\n      bots: \(drop.bots)\n      assets: \(drop.assets)\n"
+            out += "      paths: [\(drop.paths.map(quote).joined(separator: ", "))]\n"
+            out += "      methods: [\(drop.methods.joined(separator: ", "))]\n"
+            out += "      statuses: [\(drop.statuses.map(quote).joined(separator: ", "))]\n"
         }
         out += "session:\n  gap: \(seconds(gapMillis))\n  lateness: \(seconds(latenessMillis))\n"
+        out += "  classify: \(classification.enabled)\n  ua_regexes: \(quote(classification.regexes))\n"
+        out += "  bot_patterns: [\(classification.botPatterns.map(quote).joined(separator: ", "))]\n"
+        out += "  asset_extensions: [\(classification.assetExtensions.joined(separator: ", "))]\n"
         out += "postgres:\n  conninfo: \(quote(Conninfo.redacted(conninfo)))\n  table: \(table.name)\n"
         out += "  batch_size: \(batchSize)\n  batch_age: \(seconds(batchAgeMillis))\n"
         out += "limits:\n  memory: \(Units.describe(bytes: memoryLimit))\n  disk: \(Units.describe(bytes: diskLimit))\n"

@@ -26,6 +26,8 @@ public struct Configuration: Sendable {
         public var host: String?
         /// Where the visitor's address comes from.
         public var client: ClientSource
+        /// What is dropped before sessionizing.
+        public var drop = DropRules()
     }
 
     public var agentID: String
@@ -34,6 +36,8 @@ public struct Configuration: Sendable {
     /// Session gap and allowed lateness, milliseconds.
     public var gapMillis: Int64
     public var latenessMillis: Int64
+    /// How requests are classified (`session.classify`, `ua_regexes`, `bot_patterns`, `asset_extensions`).
+    public var classification = Classification()
     /// libpq conninfo (empty: the `PG*` environment).
     public var conninfo: String
     public var table: SessionTable

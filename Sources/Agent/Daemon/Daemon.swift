@@ -56,6 +56,9 @@ public final class Daemon {
     let journal: WriteAheadLog
     /// Reads every source's files, one at a time: one reader thread and one set of buffers.
     let fileReader = FileReader()
+    /// Classifies every source's requests (each distinct user agent once for all), made when first
+    /// needed and again when a reload changes the classification.
+    var sharedClassifier: (classification: Classification, classifier: RequestClassifier)? = nil
     let durable: Bool
     var volatileSequence: UInt64 = 0
     /// Emitted by the passes since the last commit, by source.
@@ -182,8 +185,22 @@ public final class Daemon {
                     // Three quarters of limits.memory for the window store; the rest is for the
                     // buffers around it (lines being read, commits and snapshots being written).
                     memoryLimit: configuration.memoryLimit / 4 * 3),
-                streaming: true),
-            reader: fileReader)
+                streaming: true, classification: configuration.classification, drop: source.drop),
+            reader: fileReader, classifier: try classifier(configuration))
+    }
+
+    /// The classifier for `configuration`'s sources; nil when none needs one.
+    func classifier(_ configuration: Configuration) throws -> RequestClassifier? {
+        let needed =
+            configuration.classification.enabled
+            || configuration.sources.contains { $0.drop.bots || $0.drop.assets }
+        guard needed else { return nil }
+        if let shared = sharedClassifier, shared.classification == configuration.classification {
+            return shared.classifier
+        }
+        let classifier = try RequestClassifier(configuration.classification)
+        sharedClassifier = (configuration.classification, classifier)
+        return classifier
     }
 
     /// Applies a new configuration (SIGHUP) without losing open sessions: sources added start, sources

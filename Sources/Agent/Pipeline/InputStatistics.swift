@@ -23,6 +23,11 @@ public struct InputStatistics: Sendable {
     /// Count of malformed lines per reason, indexed by ``MalformedReason/rawValue``.
     public var malformedByReason = [UInt64](repeating: 0, count: MalformedReason.allCases.count)
     public var samples: [Sample] = []
+    /// Count of dropped lines (``DropRules``) per reason, indexed by ``DropReason/rawValue``.
+    public var droppedByReason = [UInt64](repeating: 0, count: DropReason.allCases.count)
+    /// Events that were page views, and a bot's (when classified).
+    public var pageViews: UInt64 = 0
+    public var botEvents: UInt64 = 0
     /// Fragments the window store emitted before they were joined.
     public var fragments = 0
     /// Sessions after joining.
@@ -40,6 +45,16 @@ public struct InputStatistics: Sendable {
 
     /// Total malformed lines.
     public var malformed: UInt64 { malformedByReason.reduce(0, +) }
+
+    /// Total dropped lines.
+    public var dropped: UInt64 { droppedByReason.reduce(0, +) }
+
+    /// Dropped lines per reason, reasons with none left out.
+    public var droppedReasons: [(reason: DropReason, count: UInt64)] {
+        DropReason.allCases.compactMap { r in
+            droppedByReason[r.rawValue] > 0 ? (r, droppedByReason[r.rawValue]) : nil
+        }
+    }
 
     /// Counts an event with extra fields after the format's last, keeping the first as an example.
     public mutating func recordExtraFields(path: String, lineNumber: UInt64, line: UnsafeRawBufferPointer) {
@@ -84,6 +99,11 @@ public struct InputStatistics: Sendable {
             return n > 0 ? "\(reason) \(n)" : nil
         }
         if !reasons.isEmpty { text += " (" + reasons.joined(separator: ", ") + ")" }
+        if dropped > 0 {
+            text +=
+                ", \(dropped) dropped (" + droppedReasons.map { "\($0.reason) \($0.count)" }.joined(separator: ", ")
+                + ")"
+        }
         if forgedClients > 0 { text += "; \(forgedClients) with a forged client address" }
         if extraFields > 0 { text += "; \(extraFields) with extra fields after the format's last" }
         if linesByFormat.count > 1 {
@@ -107,6 +127,9 @@ extension InputStatistics {
         lines += other.lines
         events += other.events
         for i in malformedByReason.indices { malformedByReason[i] += other.malformedByReason[i] }
+        for i in droppedByReason.indices { droppedByReason[i] += other.droppedByReason[i] }
+        pageViews += other.pageViews
+        botEvents += other.botEvents
         samples += other.samples.prefix(max(0, InputStatistics.sampleLimit - samples.count))
         fragments += other.fragments
         forgedClients += other.forgedClients

@@ -17,11 +17,18 @@ public struct PipelineOptions: Sendable {
     /// Keep emitted fragments for ``SourcePipeline/takeFragments()`` (the daemon ships them as they
     /// come) instead of sorting them for ``SourcePipeline/finish(_:)``.
     public var streaming = false
+    /// How requests are classified (page views, bots, families); off: sessions carry no visit.
+    public var classification = Classification()
+    /// What is dropped before sessionizing.
+    public var drop = DropRules()
 
     public init(
         formats: [LogFormat], host: String? = nil, client: ClientSource = .remoteAddress,
-        sessionizer: SessionizerConfiguration = .init(), maxLineLength: Int = 64 << 10, streaming: Bool = false
+        sessionizer: SessionizerConfiguration = .init(), maxLineLength: Int = 64 << 10, streaming: Bool = false,
+        classification: Classification = Classification(), drop: DropRules = DropRules()
     ) {
+        self.classification = classification
+        self.drop = drop
         self.streaming = streaming
         self.formats = formats
         self.host = host

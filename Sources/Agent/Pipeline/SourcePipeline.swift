@@ -2,6 +2,7 @@ import AccessLog
 import ClientAddress
 import Sessionizer
 import Tailing
+import UserAgents
 
 #if canImport(Glibc)
     import Glibc
@@ -30,10 +31,16 @@ public struct SourcePipeline {
     private var store: WindowStore
     private let spool: FragmentSpool
     private let fixedHost: [UInt8]
+    /// Classifies requests (nil when neither classification nor a drop rule needs it).
+    private let classifier: RequestClassifier?
+    private let drop: CompiledDropRules
 
     /// A pipeline for `options`, reading with `reader` (a new one when nil; it must read lines as long
-    /// as `options.maxLineLength`).
-    public init(options: PipelineOptions, reader: FileReader? = nil) throws(OptionsError) {
+    /// as `options.maxLineLength`) and classifying with `classifier` (one for `options.classification`
+    /// when nil and needed).
+    public init(
+        options: PipelineOptions, reader: FileReader? = nil, classifier: RequestClassifier? = nil
+    ) throws(OptionsError) {
         guard !options.formats.isEmpty else { throw OptionsError("Name at least one log format.") }
         if options.formats.contains(where: { !$0.plan.hasHost }) && (options.host ?? "").isEmpty {
             throw OptionsError(
@@ -62,7 +69,24 @@ public struct SourcePipeline {
         self.reader = reader ?? FileReader(maxLineLength: options.maxLineLength)
         statistics.linesByFormat = Array(repeating: 0, count: options.formats.count)
         clientResolver = options.client.resolver
+        do {
+            drop = try CompiledDropRules(options.drop)
+        } catch {
+            throw OptionsError("drop: \(error)")
+        }
+        if options.classification.enabled || options.drop.bots || options.drop.assets {
+            do {
+                self.classifier = try classifier ?? RequestClassifier(options.classification)
+            } catch {
+                throw OptionsError("\(error)")
+            }
+        } else {
+            self.classifier = nil
+        }
     }
+
+    /// Whether sessions say what their visit was.
+    var classifies: Bool { classifier != nil && options.classification.enabled }
 
     /// Reads one file (`-` for standard input; gzip recognised by content) to its end.
     public mutating func read(path: String) throws {
@@ -166,10 +190,15 @@ public struct SourcePipeline {
                     statistics.recordMalformed(reason, path: path, lineNumber: cursor.reader.lineNumber, line: bytes)
                     continue
                 }
-                statistics.events += 1
                 statistics.linesByFormat[parsed.formatIndex] += 1
                 if parsed.hasExtraFields {
                     statistics.recordExtraFields(path: path, lineNumber: cursor.reader.lineNumber, line: bytes)
+                }
+                let method = parsed.method.slice(of: bytes)
+                let requestPath = parsed.path.slice(of: bytes)
+                if let reason = drop.reason(method: method, status: parsed.status, path: requestPath) {
+                    statistics.droppedByReason[reason.rawValue] += 1
+                    continue
                 }
                 var host = fixedHost
                 if formatHasHost[parsed.formatIndex] && !parsed.host.isDash(in: bytes) || fixedHost.isEmpty {
@@ -183,16 +212,48 @@ public struct SourcePipeline {
                     client = ByteRange(lowerBound: found.range.lowerBound, upperBound: found.range.upperBound)
                     if found.forged { statistics.forgedClients += 1 }
                 }
-                if concentration.seen < ClientConcentration.sample {
-                    concentration.add(UnsafeRawBufferPointer(rebasing: bytes[client.lowerBound..<client.upperBound]))
+                var event = Event(
+                    host: host, client: client.slice(of: bytes), time: parsed.timeMillis, bytes: parsed.bytes,
+                    status: parsed.status, path: requestPath, referrer: parsed.referrer.slice(of: bytes),
+                    userAgent: parsed.userAgent.slice(of: bytes),
+                    origin: Origin.event(source: source, offset: offset + cursor.reader.offset),
+                    escaping: formatEscaping[parsed.formatIndex])
+                if let classifier {
+                    let isAsset = classifier.isAsset(requestPath)
+                    if isAsset && drop.assets {
+                        statistics.droppedByReason[DropReason.asset.rawValue] += 1
+                        continue
+                    }
+                    let agent = classifier.classify(userAgent: event.userAgent)
+                    let isBot = agent.isBot || RequestClassifier.isRobots(method: method, path: requestPath)
+                    if isBot && drop.bots {
+                        statistics.droppedByReason[DropReason.bot.rawValue] += 1
+                        continue
+                    }
+                    if classifies {
+                        event.classified = true
+                        event.isBot = isBot
+                        event.isPageView =
+                            !isAsset && RequestClassifier.isPageView(method: method, status: parsed.status)
+                        event.query = parsed.query.slice(of: bytes)
+                        if event.isPageView { statistics.pageViews += 1 }
+                        if isBot { statistics.botEvents += 1 }
+                    }
+                    countEvent(client: client, in: bytes)
+                    if classifies {
+                        classifier.agents.withFamilyNames(of: agent) { browser, os, device in
+                            event.browser = browser
+                            event.os = os
+                            event.device = device
+                            store.add(event)
+                        }
+                    } else {
+                        store.add(event)
+                    }
+                } else {
+                    countEvent(client: client, in: bytes)
+                    store.add(event)
                 }
-                store.add(
-                    Event(
-                        host: host, client: client.slice(of: bytes), time: parsed.timeMillis, bytes: parsed.bytes,
-                        status: parsed.status, path: parsed.path.slice(of: bytes),
-                        referrer: parsed.referrer.slice(of: bytes), userAgent: parsed.userAgent.slice(of: bytes),
-                        origin: Origin.event(source: source, offset: offset + cursor.reader.offset),
-                        escaping: formatEscaping[parsed.formatIndex]))
                 if store.pendingFragments >= 4096 && !streaming {
                     do {
                         try spool.append(store.takeFragments())
@@ -206,6 +267,15 @@ public struct SourcePipeline {
         if failure != nil || atEnd { reader.end() }
         if let failure { throw failure }
         return (offset + cursor.reader.offset, atEnd)
+    }
+
+    /// Counts a kept event, and samples its client for the proxy warning.
+    @inline(__always)
+    private mutating func countEvent(client: ByteRange, in bytes: UnsafeRawBufferPointer) {
+        statistics.events += 1
+        if concentration.seen < ClientConcentration.sample {
+            concentration.add(UnsafeRawBufferPointer(rebasing: bytes[client.lowerBound..<client.upperBound]))
+        }
     }
 
     // MARK: - Streaming (the daemon)
