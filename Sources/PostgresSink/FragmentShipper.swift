@@ -144,8 +144,13 @@ public final class FragmentShipper {
         // have no first_path, their landing_path is the first request's.
         let order =
             #"session_start, COALESCE(first_path, landing_path, '') COLLATE "C", COALESCE(referrer, '') COLLATE "C", COALESCE(user_agent, '') COLLATE "C""#
-        // The landing page view is the earliest (the smaller path in one instant), the exit the latest.
-        let landing = #"ORDER BY landing_at, landing_path COLLATE "C") FILTER (WHERE landing_at IS NOT NULL"#
+        // The landing page view is the earliest, the exit the latest (the larger path in one instant).
+        // The landing's texts break a tie of one instant, in the order the agents compare them.
+        let landing =
+            "ORDER BY landing_at, "
+            + ["landing_path", "referrer_host", "utm_source", "utm_medium", "utm_campaign"].map {
+                "COALESCE(\($0), '') COLLATE \"C\""
+            }.joined(separator: ", ") + ") FILTER (WHERE landing_at IS NOT NULL"
         let exit = #"ORDER BY exit_at DESC, exit_path COLLATE "C" DESC) FILTER (WHERE exit_at IS NOT NULL"#
         return """
             WITH fresh AS (

@@ -133,13 +133,29 @@ extension Fragment {
     }
 
     /// Whether page view (`at`, `path`) comes before (`otherAt`, `otherPath`): earlier, or in the same
-    /// instant with the bytewise smaller path. Deciding by content keeps a session's landing (and its
-    /// exit, the latest) a function of its events, not of the order they arrived in.
+    /// instant with the bytewise smaller path. Deciding by content keeps a session's exit (the latest)
+    /// a function of its events, not of the order they arrived in.
     public static func pageView(
         _ at: Int64, _ path: ArraySlice<UInt8>, precedes otherAt: Int64, _ otherPath: ArraySlice<UInt8>
     ) -> Bool {
         if at != otherAt { return at < otherAt }
         return path.lexicographicallyPrecedes(otherPath)
+    }
+
+    /// Whether landing page view (`at`, `texts`) comes before (`otherAt`, `otherTexts`): earlier, or in
+    /// the same instant by its texts (path, referrer host, UTM source, medium, campaign) bytewise, so
+    /// that of two page views of one instant the same one lands whatever order they arrived in.
+    public static func landing(
+        _ at: Int64, _ texts: [ArraySlice<UInt8>], precedes otherAt: Int64, _ otherTexts: [ArraySlice<UInt8>]
+    ) -> Bool {
+        if at != otherAt { return at < otherAt }
+        for (a, b) in zip(texts, otherTexts) where !a.elementsEqual(b) { return a.lexicographicallyPrecedes(b) }
+        return false
+    }
+
+    /// The landing page view's texts, in the order ``landing(_:_:precedes:_:)`` compares them.
+    var landingTexts: [ArraySlice<UInt8>] {
+        [visitPart(.landingPath), referrerHost, utmSource, utmMedium, utmCampaign]
     }
 
     /// Folds the visit of `other` (the same session) into this one's; `otherFirst`: `other` holds the
@@ -155,10 +171,7 @@ extension Fragment {
         merged.pageViews += theirs.pageViews
         merged.isBot = mine.isBot || theirs.isBot
         if let at = theirs.landingAt,
-            mine.landingAt.map({
-                Fragment.pageView(at, other.visitPart(.landingPath), precedes: $0, visitPart(.landingPath))
-            })
-                ?? true
+            mine.landingAt.map({ Fragment.landing(at, other.landingTexts, precedes: $0, landingTexts) }) ?? true
         {
             merged.landingAt = at
             merged.channel = theirs.channel

@@ -54,7 +54,7 @@ struct VisitState {
     /// Counts the event: a bot's makes the visit a bot's; a page view is counted, and may be the new
     /// landing (the earliest) or exit (the latest). `path` and `scratch` are working space.
     mutating func add(
-        _ event: Event, host: UnsafeRawBufferPointer, path: inout [UInt8], scratch: inout [UInt8]
+        _ event: Event, path: inout [UInt8], scratch: inout [UInt8]
     ) {
         if event.isBot { visit.isBot = true }
         guard event.isPageView else { return }
@@ -62,23 +62,20 @@ struct VisitState {
         path.removeAll(keepingCapacity: true)
         FieldText.appendDisplay(event.path, escaping: event.escaping, to: &path, scratch: &scratch)
         let t = event.time
-        if visit.landingAt.map({ Fragment.pageView(t, path[...], precedes: $0, part(0)) }) ?? true {
-            let referrerHost = VisitState.host(ofReferrer: event.referrer)
-            visit.landingAt = t
-            visit.channel =
-                referrerHost.isEmpty
-                ? .direct : VisitState.sameHost(referrerHost, host) ? .internal : .external
-            let query = event.query
-            replace(0..<5) { i, out in
-                switch i {
-                case 0: out += path
-                case 1: out += referrerHost
-                case 2: VisitState.appendParameter("utm_source", in: query, to: &out)
-                case 3: VisitState.appendParameter("utm_medium", in: query, to: &out)
-                default: VisitState.appendParameter("utm_campaign", in: query, to: &out)
-                }
+        var lands = true
+        if let at = visit.landingAt {
+            if t != at {
+                lands = t < at
+            } else if !path.elementsEqual(part(0)) {
+                lands = path.lexicographicallyPrecedes(part(0))
+            } else {
+                // The same path in the same instant: the smaller of the other texts lands.
+                var candidate = VisitState()
+                candidate.setLanding(path: path, event: event)
+                lands = Fragment.landing(t, candidate.landingTexts, precedes: at, landingTexts)
             }
         }
+        if lands { setLanding(path: path, event: event) }
         if visit.exitAt.map({ Fragment.pageView($0, part(8), precedes: t, path[...]) }) ?? true {
             visit.exitAt = t
             text.removeSubrange(Int(ends[7])...)
@@ -87,6 +84,28 @@ struct VisitState {
         }
     }
 
+    /// Makes `event`, a page view whose display path is `path`, the landing: its time, channel,
+    /// referrer host and UTM parameters.
+    mutating func setLanding(path: [UInt8], event: Event) {
+        let referrerHost = VisitState.host(ofReferrer: event.referrer)
+        visit.landingAt = event.time
+        visit.channel =
+            referrerHost.isEmpty ? .direct : VisitState.sameHost(referrerHost, event.host) ? .internal : .external
+        let query = event.query
+        replace(0..<5) { i, out in
+            switch i {
+            case 0: out += path
+            case 1: out += referrerHost
+            case 2: VisitState.appendParameter("utm_source", in: query, to: &out)
+            case 3: VisitState.appendParameter("utm_medium", in: query, to: &out)
+            default: VisitState.appendParameter("utm_campaign", in: query, to: &out)
+            }
+        }
+    }
+
+    /// The landing page view's texts, in the order ``Fragment/landing(_:_:precedes:_:)`` compares them.
+    var landingTexts: [ArraySlice<UInt8>] { (0..<5).map(part) }
+
     /// Folds the visit of the later of two sessions being merged into this one.
     mutating func absorb(_ later: VisitState) {
         var parts = self.parts
@@ -94,7 +113,9 @@ struct VisitState {
         visit.pageViews += later.visit.pageViews
         visit.isBot = visit.isBot || later.visit.isBot
         if let at = later.visit.landingAt,
-            visit.landingAt.map({ Fragment.pageView(at, theirs[0][...], precedes: $0, parts[0][...]) }) ?? true
+            visit.landingAt.map({
+                Fragment.landing(at, theirs[0..<5].map { $0[...] }, precedes: $0, parts[0..<5].map { $0[...] })
+            }) ?? true
         {
             visit.landingAt = at
             visit.channel = later.visit.channel

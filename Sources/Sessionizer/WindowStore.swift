@@ -293,7 +293,7 @@ public struct WindowStore {
     /// The event's part in the session's visit: a page view counted, maybe the new landing or exit.
     mutating func joinVisit(_ event: Event, session i: Int) {
         attributeBytes -= sessions[i].visit!.text.capacity
-        sessions[i].visit!.add(event, host: event.host, path: &visitPath, scratch: &renderScratch)
+        sessions[i].visit!.add(event, path: &visitPath, scratch: &renderScratch)
         attributeBytes += sessions[i].visit!.text.capacity
     }
 
@@ -371,7 +371,7 @@ public struct WindowStore {
         if event.classified {
             var visit = VisitState()
             visit.setFamilies(event)
-            visit.add(event, host: event.host, path: &visitPath, scratch: &renderScratch)
+            visit.add(event, path: &visitPath, scratch: &renderScratch)
             attributeBytes += visit.text.capacity
             session.visit = visit
         }

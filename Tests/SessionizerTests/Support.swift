@@ -8,8 +8,23 @@ struct TestEvent: Sendable, CustomStringConvertible {
     var bytes: Int64 = 1
     var status: Int32 = 200
     var path: String = "/"
+    /// A classified request: its visit facts (the store's `Event.classified`).
+    var visit: TestVisit? = nil
 
-    var description: String { "\(host)|\(client)@\(time)\(path)" }
+    var description: String { "\(host)|\(client)@\(time)\(path)" + (visit.map { " \($0)" } ?? "") }
+}
+
+/// What classification said of a test request.
+struct TestVisit: Sendable, CustomStringConvertible {
+    var pageView: Bool
+    var bot: Bool
+    var referrer: String
+    var query: String
+    /// The user agent; its browser family is derived from it (`UA3` → `B3`).
+    var agent: String
+
+    var browser: String { "B" + agent.dropFirst(2) }
+    var description: String { "pv=\(pageView) bot=\(bot) ref=\(referrer) q=\(query) ua=\(agent)" }
 }
 
 /// A session as plain values: what the window store and the reference must agree on.
@@ -56,17 +71,35 @@ extension WindowStore {
         let host = Array(e.host.utf8)
         let client = Array(e.client.utf8)
         let path = Array(e.path.utf8)
-        let referrer = Array("-".utf8)
-        let agent = Array("test-agent".utf8)
+        let referrer = Array((e.visit?.referrer ?? "-").utf8)
+        let agent = Array((e.visit?.agent ?? "test-agent").utf8)
+        let query = Array((e.visit?.query ?? "").utf8)
+        let browser = Array((e.visit?.browser ?? "").utf8)
+        let other = Array("Other".utf8)
         host.withUnsafeBytes { h in
             client.withUnsafeBytes { c in
                 path.withUnsafeBytes { p in
                     referrer.withUnsafeBytes { r in
                         agent.withUnsafeBytes { a in
-                            add(
-                                Event(
-                                    host: h, client: c, time: e.time, bytes: e.bytes, status: e.status, path: p,
-                                    referrer: r, userAgent: a))
+                            query.withUnsafeBytes { q in
+                                browser.withUnsafeBytes { b in
+                                    other.withUnsafeBytes { o in
+                                        var event = Event(
+                                            host: h, client: c, time: e.time, bytes: e.bytes, status: e.status, path: p,
+                                            referrer: r, userAgent: a)
+                                        if let visit = e.visit {
+                                            event.classified = true
+                                            event.isPageView = visit.pageView
+                                            event.isBot = visit.bot
+                                            event.query = q
+                                            event.browser = b
+                                            event.os = o
+                                            event.device = o
+                                        }
+                                        add(event)
+                                    }
+                                }
+                            }
                         }
                     }
                 }
