@@ -54,6 +54,11 @@ public struct DaemonStatus: Codable, Sendable, Equatable {
         public var proxyWarning: String? = nil
         /// Events with fields after the format's last (the format may be out of date).
         public var extraFields: UInt64 = 0
+        /// Lines dropped by the source's `drop:` rules, by reason (`bot`…), every reason present.
+        public var dropped: [String: UInt64] = [:]
+        /// Events that were page views, and a bot's (when requests are classified).
+        public var pageViews: UInt64 = 0
+        public var botEvents: UInt64 = 0
         /// Bytes behind over all files.
         public var lagBytes: UInt64 { files.reduce(0) { $0 + $1.lagBytes } }
 
@@ -69,7 +74,7 @@ public struct DaemonStatus: Codable, Sendable, Equatable {
 
         enum CodingKeys: String, CodingKey {
             case name, files, linesRead, events, malformed, openSessions, evictedSessions, lastEventTime
-            case lastReadAt, lagBytes, forgedClients, proxyWarning, extraFields
+            case lastReadAt, lagBytes, forgedClients, proxyWarning, extraFields, dropped, pageViews, botEvents
         }
 
         public init(from decoder: any Swift.Decoder) throws {
@@ -86,6 +91,9 @@ public struct DaemonStatus: Codable, Sendable, Equatable {
             forgedClients = try c.decodeIfPresent(UInt64.self, forKey: .forgedClients) ?? 0
             proxyWarning = try c.decodeIfPresent(String.self, forKey: .proxyWarning)
             extraFields = try c.decodeIfPresent(UInt64.self, forKey: .extraFields) ?? 0
+            dropped = try c.decodeIfPresent([String: UInt64].self, forKey: .dropped) ?? [:]
+            pageViews = try c.decodeIfPresent(UInt64.self, forKey: .pageViews) ?? 0
+            botEvents = try c.decodeIfPresent(UInt64.self, forKey: .botEvents) ?? 0
         }
 
         public func encode(to encoder: any Swift.Encoder) throws {
@@ -103,6 +111,9 @@ public struct DaemonStatus: Codable, Sendable, Equatable {
             try c.encode(forgedClients, forKey: .forgedClients)
             try c.encodeIfPresent(proxyWarning, forKey: .proxyWarning)
             try c.encode(extraFields, forKey: .extraFields)
+            try c.encode(dropped, forKey: .dropped)
+            try c.encode(pageViews, forKey: .pageViews)
+            try c.encode(botEvents, forKey: .botEvents)
         }
     }
 

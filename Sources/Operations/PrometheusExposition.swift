@@ -32,6 +32,19 @@ public enum PrometheusExposition {
             }
         }
         out.family(
+            "sessiontail_dropped_lines_total", .counter, "Log lines dropped by the source's drop rules, by reason.")
+        for s in status.sources {
+            for reason in s.dropped.keys.sorted() {
+                out.sample(
+                    "sessiontail_dropped_lines_total", ["source": s.name, "reason": reason], "\(s.dropped[reason] ?? 0)"
+                )
+            }
+        }
+        out.family("sessiontail_page_views_total", .counter, "Events that were page views.")
+        for s in status.sources { out.sample("sessiontail_page_views_total", ["source": s.name], "\(s.pageViews)") }
+        out.family("sessiontail_bot_requests_total", .counter, "Events that were a bot's.")
+        for s in status.sources { out.sample("sessiontail_bot_requests_total", ["source": s.name], "\(s.botEvents)") }
+        out.family(
             "sessiontail_forged_clients_total", .counter,
             "Events whose forwarding header held a value that is not an address (the last trusted hop is the visitor).")
         for s in status.sources {

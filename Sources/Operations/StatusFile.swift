@@ -104,6 +104,12 @@ extension DaemonStatus {
             out +=
                 "forged clients:    \(source.forgedClients) in \(source.name) (not an address in the forwarding header)\n"
         }
+        for source in sources where source.dropped.values.contains(where: { $0 > 0 }) {
+            let reasons = source.dropped.filter { $0.value > 0 }.sorted { $0.key < $1.key }
+            out +=
+                "dropped:           \(source.dropped.values.reduce(0, +)) in \(source.name) ("
+                + reasons.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")\n"
+        }
         for source in sources { if let warning = source.proxyWarning { out += "warning:           \(warning)\n" } }
         if let metricsListen { out += "metrics:           http://\(metricsListen)/metrics\n" }
         out += "\n"

@@ -146,6 +146,26 @@ struct ConfigurationTests {
         ("sources: []\n", 1, "sources", "expected a list of sources"),
         ("state_dir: /x\n", 1, "sources", "no sources"),
         ("sources:\n  - name: a\n    paths: [/a.log]\nsession: 5m\n", 4, "session", "expected a mapping"),
+        (
+            "sources:\n  - name: a\n    paths: [/a.log]\n    drop:\n      statuses: [\"3xx\", 7]\n", 5,
+            "sources[0].drop.statuses", "'7' is no status"
+        ),
+        (
+            "sources:\n  - name: a\n    paths: [/a.log]\n    drop:\n      bots: yes\n", 5, "sources[0].drop.bots",
+            "expected true or false"
+        ),
+        (
+            "sources:\n  - name: a\n    paths: [/a.log]\n    drop:\n      paths: [healthz]\n", 5,
+            "sources[0].drop.paths", "'healthz' is no path"
+        ),
+        (
+            "sources:\n  - name: a\n    paths: [/a.log]\n    drop:\n      method: [HEAD]\n", 5,
+            "sources[0].drop.method", "unknown key"
+        ),
+        (
+            "sources:\n  - name: a\n    paths: [/a.log]\nsession:\n  asset_extensions: [default, toolongext]\n", 5,
+            "session.asset_extensions", "'toolongext' is no file extension"
+        ),
     ])
     func errorsNameTheLineAndKey(text: String, line: Int, key: String, message: String) {
         guard let e = error(text) else {
@@ -156,6 +176,41 @@ struct ConfigurationTests {
         #expect(e.key == key, "\(e)")
         #expect(e.message.contains(message), "\(e)")
         #expect(e.description.hasPrefix("test.yaml:\(line): \(key): "))
+    }
+
+    @Test func classificationAndDropRulesAreRead() throws {
+        let configuration = try decode(
+            """
+            sources:
+              - name: a
+                paths: [/a.log]
+                drop:
+                  bots: true
+                  paths: ["/healthz", "/wp-admin/*"]
+                  methods: [HEAD, OPTIONS]
+                  statuses: ["3xx", 404]
+              - name: b
+                paths: [/b.log]
+            session:
+              classify: true
+              ua_regexes: /opt/uap/regexes.yaml
+              bot_patterns: ["uptime-checker"]
+              asset_extensions: [default, pdf]
+            """)
+        let drop = configuration.sources[0].drop
+        #expect(
+            drop
+                == DropRules(
+                    bots: true, paths: ["/healthz", "/wp-admin/*"], methods: ["HEAD", "OPTIONS"],
+                    statuses: ["3xx", "404"]))
+        #expect(configuration.sources[1].drop == DropRules())
+        #expect(configuration.classification.regexes == "/opt/uap/regexes.yaml")
+        #expect(configuration.classification.botPatterns == ["uptime-checker"])
+        #expect(configuration.classification.assetExtensions == Classification.defaultAssetExtensions + ["pdf"])
+        // What check-config prints reads back the same.
+        let again = try decode(configuration.resolvedDescription)
+        #expect(again.sources[0].drop == drop)
+        #expect(again.classification == configuration.classification)
     }
 
     @Test func syntaxErrorsNameTheLine() {

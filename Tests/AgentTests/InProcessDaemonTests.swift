@@ -105,6 +105,38 @@ struct InProcessDaemonTests {
         #expect(status.sources[0].proxyWarning?.contains("173.245.48.0 (33 %)") == true)
     }
 
+    @Test func droppedLinesAreCountedInTheStatusAndMetrics() throws {
+        let h = try DaemonHarness()
+        try """
+        10.0.0.1 - - [10/Oct/2025:13:00:00 +0000] "GET /healthz HTTP/1.1" 200 1 "-" "kube-probe/1.29"
+        10.0.0.1 - - [10/Oct/2025:13:00:01 +0000] "HEAD / HTTP/1.1" 200 1 "-" "curl/8.0"
+        10.0.0.2 - - [10/Oct/2025:13:00:02 +0000] "GET / HTTP/1.1" 200 1 "-" "Googlebot/2.1 (+http://www.google.com/bot.html)"
+        10.0.0.3 - - [10/Oct/2025:13:00:03 +0000] "GET / HTTP/1.1" 200 1 "-" "Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0"
+        10.0.0.3 - - [10/Oct/2025:13:00:04 +0000] "GET /a.png HTTP/1.1" 200 1 "-" "Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0"
+
+        """.write(toFile: h.path("access.log"), atomically: false, encoding: .utf8)
+        try h.writeConfig(sources: [
+            h.source("web", file: "access.log")
+                + "\n    drop:\n      bots: true\n      paths: [/healthz]\n      methods: [HEAD]"
+        ])
+        let runner = try h.runner(drain: true)
+        try runner.start()
+        _ = try runner.drain()
+        runner.finish()
+        let status = try StatusFile.read(h.path("state/status.json"))
+        let source = status.sources[0]
+        #expect(source.linesRead == 5 && source.events == 2)
+        #expect(source.dropped == ["bot": 1, "path": 1, "method": 1, "status": 0, "asset": 0])
+        #expect(source.malformed.values.reduce(0, +) == 0)
+        #expect(source.pageViews == 1)
+        let text = status.rendered(running: false)
+        #expect(text.contains("dropped:           3 in web (bot 1, method 1, path 1)"), "\(text)")
+        let metrics = PrometheusExposition.render(status)
+        #expect(metrics.contains("sessiontail_dropped_lines_total{source=\"web\",reason=\"bot\"} 1"), "\(metrics)")
+        #expect(metrics.contains("sessiontail_page_views_total{source=\"web\"} 1"))
+        #expect(h.table.sessions(gapMillis: 300_000).map(\.eventCount) == [2])
+    }
+
     @Test func closedSessionsWaitForTheBatchAge() throws {
         let h = try DaemonHarness()
         try h.append("access.log", clients: 0, count: 3)

@@ -32,6 +32,9 @@ public final class DaemonMonitor {
         var evictions = 0
         var forged: UInt64 = 0
         var extra: UInt64 = 0
+        var dropped = [UInt64](repeating: 0, count: DropReason.allCases.count)
+        var pageViews: UInt64 = 0
+        var botEvents: UInt64 = 0
 
         init() {}
 
@@ -42,6 +45,9 @@ public final class DaemonMonitor {
             evictions = view.evictions
             forged = view.statistics.forgedClients
             extra = view.statistics.extraFields
+            dropped = view.statistics.droppedByReason
+            pageViews = view.statistics.pageViews
+            botEvents = view.statistics.botEvents
         }
 
         static func + (a: Counts, b: Counts) -> Counts {
@@ -52,6 +58,9 @@ public final class DaemonMonitor {
             sum.evictions += b.evictions
             sum.forged += b.forged
             sum.extra += b.extra
+            for i in sum.dropped.indices { sum.dropped[i] += b.dropped[i] }
+            sum.pageViews += b.pageViews
+            sum.botEvents += b.botEvents
             return sum
         }
     }
@@ -234,6 +243,9 @@ public final class DaemonMonitor {
             source.evictedSessions = counts.evictions
             source.forgedClients = counts.forged
             source.extraFields = counts.extra
+            for reason in DropReason.allCases { source.dropped[reason.description] = counts.dropped[reason.rawValue] }
+            source.pageViews = counts.pageViews
+            source.botEvents = counts.botEvents
             source.proxyWarning = memory.proxyWarning
             source.lastEventTime = memory.lastEventTime.map(Instant.init(millis:))
             source.lastReadAt = memory.lastReadAt.map(Instant.init(millis:))
