@@ -94,7 +94,7 @@ let package = Package(
             name: "Agent",
             dependencies: [
                 "AccessLog", "Sessionizer", "Journal", "Tailing", "PostgresSink", "ConfigFile", "Operations",
-                "SystemIO", "ClientAddress", "ServerConfig", "UserAgents",
+                "SystemIO", "ClientAddress", "AddressPrivacy", "GeoIP", "ServerConfig", "UserAgents",
             ]
         ),
         .executableTarget(

@@ -45,13 +45,25 @@ public final class AddressHasher {
 
     /// The keyed digest of `address`.
     public func digest(of address: IPAddress) -> AddressDigest {
+        address.withUnsafeBytes { digest(prefix: nil, $0) }
+    }
+
+    /// The keyed digest of a client that is no address (a host name a server looked up): HMAC of `host:`
+    /// followed by the text, so that it never equals an address's (whose 16 bytes would have to begin
+    /// with `host:`, in no assigned IPv6 range).
+    public func digest(ofText text: UnsafeRawBufferPointer) -> AddressDigest {
+        digest(prefix: "host:", text)
+    }
+
+    private func digest(prefix: StaticString?, _ bytes: UnsafeRawBufferPointer) -> AddressDigest {
         var out: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
         let written = withUnsafeMutableBytes(of: &out) { out -> Int in
             // A null key restarts from the padded states the key left (EVP_MAC_init(3)).
             guard EVP_MAC_init(context, nil, 0, nil) == 1 else { return 0 }
-            let updated = address.withUnsafeBytes { bytes in
-                EVP_MAC_update(context, bytes.baseAddress!.assumingMemoryBound(to: UInt8.self), bytes.count)
-            }
+            if let prefix, EVP_MAC_update(context, prefix.utf8Start, prefix.utf8CodeUnitCount) != 1 { return 0 }
+            let updated =
+                bytes.isEmpty
+                ? 1 : EVP_MAC_update(context, bytes.baseAddress!.assumingMemoryBound(to: UInt8.self), bytes.count)
             guard updated == 1 else { return 0 }
             var length = 0
             guard EVP_MAC_final(context, out.baseAddress!.assumingMemoryBound(to: UInt8.self), &length, 32) == 1

@@ -43,6 +43,8 @@ public enum Sessionize {
         public var classification = Classification()
         /// What is dropped before sessionizing (`--drop-*`).
         public var drop = DropRules()
+        /// What is kept of visitors' addresses (`--privacy`, `--ipv4-prefix`, `--ipv6-prefix`, `--key-file`).
+        public var privacy = ClientPrivacy()
 
         public init(files: [String]) { self.files = files }
     }
@@ -71,11 +73,15 @@ public enum Sessionize {
             request.lateness, option: "--lateness", example: "60s", positive: false)
         let lineCap = try Arguments.size(request.maxLineLength, option: "--max-line-length", example: "64KiB")
         let memoryCap = try Arguments.size(request.memory, option: "--memory", example: "64MiB")
+        var privacy = request.privacy
+        try privacy.validate()
+        try privacy.loadKey()
         let options = PipelineOptions(
             formats: logFormats, host: request.host, client: client,
             sessionizer: SessionizerConfiguration(
                 gapMillis: gapMillis, latenessMillis: latenessMillis, memoryLimit: memoryCap),
-            maxLineLength: lineCap, classification: request.classification, drop: request.drop)
+            maxLineLength: lineCap, classification: request.classification, drop: request.drop,
+            privacy: privacy)
         var pipeline: SourcePipeline
         do {
             pipeline = try SourcePipeline(options: options)
@@ -104,7 +110,7 @@ public enum Sessionize {
         }
         let status: Int32
         if let sessionTable {
-            status = ship(&pipeline, to: sessionTable, request: request, gapMillis: gapMillis)
+            status = ship(&pipeline, to: sessionTable, request: request, gapMillis: gapMillis, client: privacy.setting)
         } else {
             status = write(&pipeline, as: request.output == .csv ? .csv : .jsonl)
         }
@@ -126,11 +132,13 @@ public enum Sessionize {
     }
 
     static func ship(
-        _ pipeline: inout SourcePipeline, to table: SessionTable, request: Request, gapMillis: Int64
+        _ pipeline: inout SourcePipeline, to table: SessionTable, request: Request, gapMillis: Int64,
+        client: ClientSetting
     ) -> Int32 {
         do {
             let shipper = try BatchShipper(
                 conninfo: request.postgres, table: table, gapMillis: gapMillis, agentID: request.agentID,
+                client: client,
                 batchSize: request.batchSize, log: { level, message in printError(message, level: level) })
             try pipeline.finish { try shipper.add($0) }
             try shipper.flush()

@@ -162,10 +162,23 @@ public struct FragmentRows {
 
     /// Whether `text` is an IPv4 or IPv6 address PostgreSQL's `inet` accepts (checked with
     /// `inet_pton`, so that a host name written by Apache's `%h` stays out of the `inet` column).
+    /// Whether `text` is an address, or a network (`203.0.113.0/24`, as a truncated client is stored), that
+    /// PostgreSQL's `inet` takes.
     static func isAddress(_ text: [UInt8]) -> Bool {
         guard !text.isEmpty, text.count < 64 else { return false }
         var buffer = [UInt8](repeating: 0, count: 16)
-        let string = String(decoding: text, as: UTF8.self)
-        return inet_pton(AF_INET, string, &buffer) == 1 || inet_pton(AF_INET6, string, &buffer) == 1
+        var address = text[...]
+        var maxLength = 128
+        if let slash = text.firstIndex(of: UInt8(ascii: "/")) {
+            let digits = text[(slash + 1)...]
+            guard (1...3).contains(digits.count), digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
+                let length = Int(String(decoding: digits, as: UTF8.self))
+            else { return false }
+            address = text[..<slash]
+            maxLength = length
+        }
+        let string = String(decoding: address, as: UTF8.self)
+        if inet_pton(AF_INET, string, &buffer) == 1 { return maxLength <= 32 || !text.contains(UInt8(ascii: "/")) }
+        return inet_pton(AF_INET6, string, &buffer) == 1 && maxLength <= 128
     }
 }

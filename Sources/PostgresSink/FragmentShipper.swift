@@ -19,6 +19,8 @@ public final class FragmentShipper {
     public let table: SessionTable
     public let gapMillis: Int64
     public let agentID: String
+    /// What the agent keeps of clients' addresses: the table must record the same.
+    public let client: ClientSetting
     private let conninfo: String
     private var connection: PostgresConnection? = nil
     private var rows: FragmentRows
@@ -33,8 +35,10 @@ public final class FragmentShipper {
     public private(set) var permanentFailures = 0
 
     public init(
-        conninfo: String, table: SessionTable, gapMillis: Int64, agentID: String, backoff: Backoff = Backoff()
+        conninfo: String, table: SessionTable, gapMillis: Int64, agentID: String, client: ClientSetting = .keep,
+        backoff: Backoff = Backoff()
     ) {
+        self.client = client
         self.conninfo = conninfo
         self.table = table
         self.gapMillis = gapMillis
@@ -54,7 +58,7 @@ public final class FragmentShipper {
         if let connection, connection.isUsable { return connection }
         connection = nil
         let fresh = try PostgresConnection(conninfo: conninfo)
-        try Schema.prepare(fresh, table: table, gapMillis: gapMillis)
+        try Schema.prepare(fresh, table: table, gapMillis: gapMillis, client: client)
         try fresh.execute(
             """
             CREATE TEMP TABLE IF NOT EXISTS sessiontail_staging (

@@ -2,12 +2,13 @@
 /// `sessiontail_schema`, one row per sessions table.
 public enum Schema {
     /// The schema version this binary writes.
-    public static let version = 2
+    public static let version = 3
 
     /// Creates or checks the schema of `table` under a lock, so that agents starting together do not
-    /// race. Refuses a schema newer than this binary, and a table that merges with another gap.
+    /// race. Refuses a schema newer than this binary, a table that merges with another gap, and one whose
+    /// agents keep another form of the client's address (``ClientSetting``).
     public static func prepare(
-        _ connection: PostgresConnection, table: SessionTable, gapMillis: Int64
+        _ connection: PostgresConnection, table: SessionTable, gapMillis: Int64, client: ClientSetting = .keep
     ) throws(PostgresError) {
         try connection.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
         do throws(PostgresError) {
@@ -21,13 +22,18 @@ public enum Schema {
                     gap_ms bigint NOT NULL,
                     created_at timestamptz NOT NULL DEFAULT now(),
                     migrated_at timestamptz NOT NULL DEFAULT now()
-                )
+                );
+                ALTER TABLE sessiontail_schema
+                    ADD COLUMN IF NOT EXISTS client_mode text NOT NULL DEFAULT 'keep',
+                    ADD COLUMN IF NOT EXISTS key_fingerprint text;
                 """)
             let found = try connection.execute(
-                "SELECT version, gap_ms FROM sessiontail_schema WHERE table_name = $1", parameters: [table.name])
+                "SELECT version, gap_ms, client_mode, key_fingerprint FROM sessiontail_schema WHERE table_name = $1",
+                parameters: [table.name])
             if let row = found.rows.first {
                 let existing = Int(row[0] ?? "") ?? 0
                 let gap = Int64(row[1] ?? "") ?? 0
+                let recorded = ClientSetting(mode: row[2] ?? "keep", keyFingerprint: row[3])
                 if existing > version {
                     throw PostgresError(
                         kind: .permanent, sqlState: nil,
@@ -42,9 +48,19 @@ public enum Schema {
                             "The table \(table) merges sessions with a gap of \(gap / 1000) s, but this agent is configured with \(gapMillis / 1000) s. Use the same gap on every agent, or another table."
                     )
                 }
+                if recorded != client {
+                    throw PostgresError(
+                        kind: .permanent, sqlState: nil,
+                        message:
+                            "The table \(table) holds clients as '\(recorded)', but this agent is configured with privacy '\(client)'. Use the same privacy setting (and key) on every agent; to change it, ship to a new table (postgres.table)."
+                    )
+                }
                 // Migrations from older versions, one step at a time.
                 if existing < 2 {
                     try connection.execute(migrationToVersion2(table))
+                }
+                if existing < 3 {
+                    try connection.execute(migrationToVersion3(table))
                 }
                 if existing < version {
                     try connection.execute(
@@ -54,15 +70,25 @@ public enum Schema {
             } else {
                 try connection.execute(createStatements(table))
                 try connection.execute(migrationToVersion2(table))
+                try connection.execute(migrationToVersion3(table))
                 try connection.execute(
-                    "INSERT INTO sessiontail_schema (table_name, version, gap_ms) VALUES ($1, $2, $3)",
-                    parameters: [table.name, String(version), String(gapMillis)])
+                    """
+                    INSERT INTO sessiontail_schema (table_name, version, gap_ms, client_mode, key_fingerprint)
+                    VALUES ($1, $2, $3, $4, $5)
+                    """,
+                    parameters: [table.name, String(version), String(gapMillis), client.mode, client.keyFingerprint])
             }
             try connection.execute("COMMIT")
         } catch {
             _ = try? connection.execute("ROLLBACK")
             throw error
         }
+    }
+
+    /// Version 3: the visitor's country (ISO 3166 alpha-2, from the session's first event; NULL when
+    /// unknown or not looked up).
+    static func migrationToVersion3(_ table: SessionTable) -> String {
+        "ALTER TABLE \(table.quoted) ADD COLUMN IF NOT EXISTS country text"
     }
 
     /// Version 2: what each session was as a visit (page views, bot, landing and exit, where the visitor

@@ -154,3 +154,19 @@ public struct Fragment: Sendable, Equatable {
         }
     }
 }
+
+extension Fragment {
+    /// Replaces the client (a visitor's address truncated or hashed after the fact: a session restored
+    /// from state written under another privacy setting); every other text stays.
+    public mutating func replaceClient(with client: some Collection<UInt8>) {
+        let delta = Int32(client.count) - (clientEnd - hostEnd)
+        text.replaceSubrange(Int(hostEnd)..<Int(clientEnd), with: client)
+        clientEnd += delta
+        pathEnd += delta
+        referrerEnd += delta
+        userAgentEnd += delta
+        if visit != nil {
+            for i in 0..<9 { visitEnds[i] += delta }
+        }
+    }
+}

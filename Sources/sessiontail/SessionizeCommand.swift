@@ -120,6 +120,26 @@ struct SessionizeCommand: ParsableCommand {
             "Drop responses with this status or class, such as 404 or 3xx (repeatable).", valueName: "status"))
     var dropStatuses: [String] = []
 
+    @Option(help: "What is kept of visitors' addresses: keep, truncate or hash.")
+    var privacy = "keep"
+
+    @Option(name: .customLong("ipv4-prefix"), help: "Leading bits of IPv4 addresses kept with --privacy truncate.")
+    var ipv4Prefix = 24
+
+    @Option(name: .customLong("ipv6-prefix"), help: "Leading bits of IPv6 addresses kept with --privacy truncate.")
+    var ipv6Prefix = 48
+
+    @Option(
+        name: .customLong("key-file"),
+        help: "HMAC-SHA256 key of --privacy hash (at least 32 bytes, readable by owner and group only).")
+    var keyFile = "/etc/sessiontail/client.key"
+
+    @Option(
+        name: .customLong("drop-client"),
+        help: ArgumentHelp(
+            "Drop this visitor: an address or network such as 10.0.0.0/8 (repeatable).", valueName: "cidr"))
+    var dropClients: [String] = []
+
     @Argument(help: "Log files, plain or gzip; '-' for standard input.")
     var files: [String]
 
@@ -147,7 +167,15 @@ struct SessionizeCommand: ParsableCommand {
                 assetExtensions.split(separator: ",").map { String($0.filter { $0 != " " }) })
         }
         request.drop = DropRules(
-            bots: dropBots, assets: dropAssets, paths: dropPaths, methods: dropMethods, statuses: dropStatuses)
+            bots: dropBots, assets: dropAssets, paths: dropPaths, methods: dropMethods, statuses: dropStatuses,
+            clients: dropClients)
+        guard let mode = ClientPrivacy.Mode(rawValue: privacy) else {
+            throw ValidationError("--privacy is '\(privacy)': say keep, truncate or hash.")
+        }
+        request.privacy.mode = mode
+        request.privacy.ipv4Prefix = ipv4Prefix
+        request.privacy.ipv6Prefix = ipv6Prefix
+        request.privacy.keyFile = keyFile
         let status: Int32
         do {
             status = try Sessionize.run(request)

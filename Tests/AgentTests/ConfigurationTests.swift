@@ -213,6 +213,45 @@ struct ConfigurationTests {
         #expect(again.classification == configuration.classification)
     }
 
+    @Test func privacyAndDroppedClientsAreReadAndABadKeyIsRefused() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("privacy-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let key = dir + "/client.key"
+        try Data((0..<32).map { UInt8($0 * 7 % 256) }).write(to: URL(fileURLWithPath: key))
+        chmod(key, 0o640)
+        func file(_ privacy: String) -> String {
+            """
+            sources:
+              - name: a
+                paths: [/a.log]
+                drop:
+                  clients: [192.0.2.10, "10.0.0.0/8", "2001:db8::/32"]
+            privacy:
+            \(privacy)
+            """
+        }
+        let configuration = try decode(file("  client: hash\n  key_file: \(key)"))
+        #expect(configuration.privacy.mode == .hash && configuration.privacy.key != nil)
+        #expect(configuration.sources[0].drop.clients == ["192.0.2.10", "10.0.0.0/8", "2001:db8::/32"])
+        let again = try decode(configuration.resolvedDescription)
+        #expect(again.privacy == configuration.privacy && again.sources[0].drop == configuration.sources[0].drop)
+        let truncate = try decode(file("  client: truncate\n  ipv4_prefix: 16"))
+        #expect(truncate.privacy.mode == .truncate && truncate.privacy.ipv4Prefix == 16)
+        #expect(truncate.privacy.setting.mode == "truncate /16 /48")
+        // Refused, with the key and line at fault.
+        chmod(key, 0o644)
+        let open = error(file("  client: hash\n  key_file: \(key)"))
+        #expect(open?.key == "privacy.key_file" && open?.line == 8, "\(String(describing: open))")
+        #expect(open?.description.contains("chmod") == true, "\(String(describing: open))")
+        let mode = error(file("  client: scramble"))
+        #expect(mode?.key == "privacy.client" && mode?.line == 7)
+        let prefix = error(file("  client: truncate\n  ipv6_prefix: 129"))
+        #expect(prefix?.key == "privacy.ipv6_prefix" && prefix?.line == 8, "\(String(describing: prefix))")
+        let network = error(file("  client: keep").replacingOccurrences(of: "192.0.2.10", with: "10.1.0.0/8"))
+        #expect(network?.key == "sources[0].drop.clients" && network?.line == 5, "\(String(describing: network))")
+    }
+
     @Test func syntaxErrorsNameTheLine() {
         let e = error("sources:\n  - name: a\n\tpaths: [/a.log]\n")
         #expect(e?.line == 3)

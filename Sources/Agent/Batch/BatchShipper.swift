@@ -15,10 +15,11 @@ public final class BatchShipper {
 
     /// Connects at once, so that a wrong password, table or gap fails before any work.
     public init(
-        conninfo: String, table: SessionTable, gapMillis: Int64, agentID: String, batchSize: Int,
-        log: @escaping Log
+        conninfo: String, table: SessionTable, gapMillis: Int64, agentID: String, client: ClientSetting = .keep,
+        batchSize: Int, log: @escaping Log
     ) throws(PostgresError) {
-        shipper = FragmentShipper(conninfo: conninfo, table: table, gapMillis: gapMillis, agentID: agentID)
+        shipper = FragmentShipper(
+            conninfo: conninfo, table: table, gapMillis: gapMillis, agentID: agentID, client: client)
         self.log = log
         self.batchSize = max(batchSize, 1)
         try shipper.connect()

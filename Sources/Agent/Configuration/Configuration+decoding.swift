@@ -1,5 +1,7 @@
 import AccessLog
+import ClientAddress
 import ConfigFile
+import GeoIP
 import PostgresSink
 
 /// Turns the parsed file into a ``Configuration``: every key checked, every default filled in.
@@ -12,7 +14,10 @@ struct ConfigurationDecoder {
 
     func configuration(_ root: ConfigNode) throws(ConfigurationError) -> Configuration {
         let top = try reader.mapping(
-            root, nil, allowed: ["agent_id", "state_dir", "sources", "session", "postgres", "limits", "metrics"])
+            root, nil,
+            allowed: [
+                "agent_id", "state_dir", "sources", "session", "privacy", "enrich", "postgres", "limits", "metrics",
+            ])
         let session = try reader.mapping(
             top["session"]?.value ?? .null(line: 0), "session",
             allowed: ["gap", "lateness", "classify", "ua_regexes", "bot_patterns", "asset_extensions"])
@@ -92,7 +97,45 @@ struct ConfigurationDecoder {
             diskLimit: try reader.size(limits["disk"], "limits.disk", default: 1 << 30),
             metricsListen: (listen?.isEmpty ?? true) ? nil : listen)
         configuration.classification = classification
+        configuration.privacy = try privacy(top["privacy"])
+        let enrich = try reader.mapping(top["enrich"]?.value ?? .null(line: 0), "enrich", allowed: ["geoip"])
+        if let path = try reader.optionalString(enrich["geoip"], "enrich.geoip"), !path.isEmpty {
+            do {
+                _ = try GeoIPDatabase(path: path)
+            } catch {
+                throw fail(enrich["geoip"]?.value, "enrich.geoip", error.description)
+            }
+            configuration.geoip = path
+        }
         return configuration
+    }
+
+    /// `privacy:`: what is kept of visitors' addresses; the key file is read (and refused if others may
+    /// read it, or it is too short) here, so that a bad key is a bad configuration.
+    func privacy(_ entry: ConfigEntry?) throws(ConfigurationError) -> ClientPrivacy {
+        let fields = try reader.mapping(
+            entry?.value ?? .null(line: 0), "privacy", allowed: ["client", "ipv4_prefix", "ipv6_prefix", "key_file"])
+        var privacy = ClientPrivacy()
+        let mode = try reader.string(fields["client"], "privacy.client", default: "keep")
+        guard let parsed = ClientPrivacy.Mode(rawValue: mode) else {
+            throw fail(fields["client"]?.value, "privacy.client", "'\(mode)' is not one of keep, truncate, hash")
+        }
+        privacy.mode = parsed
+        privacy.ipv4Prefix = try reader.integer(fields["ipv4_prefix"], "privacy.ipv4_prefix", default: 24)
+        privacy.ipv6Prefix = try reader.integer(fields["ipv6_prefix"], "privacy.ipv6_prefix", default: 48)
+        do {
+            try privacy.validate()
+        } catch {
+            let key = (0...32).contains(privacy.ipv4Prefix) ? "privacy.ipv6_prefix" : "privacy.ipv4_prefix"
+            throw fail(fields[String(key.dropFirst(8))]?.value, key, error.description)
+        }
+        privacy.keyFile = try reader.string(fields["key_file"], "privacy.key_file", default: privacy.keyFile)
+        do {
+            try privacy.loadKey()
+        } catch {
+            throw fail(fields["key_file"]?.value ?? fields["client"]?.value, "privacy.key_file", error.description)
+        }
+        return privacy
     }
 
     func source(_ node: ConfigNode, _ key: String) throws(ConfigurationError) -> Configuration.Source {
@@ -173,7 +216,7 @@ struct ConfigurationDecoder {
     /// `drop:`: what a source drops before sessionizing.
     func drop(_ entry: ConfigEntry, _ key: String) throws(ConfigurationError) -> DropRules {
         let fields = try reader.mapping(
-            entry.value, key, allowed: ["bots", "assets", "paths", "methods", "statuses"])
+            entry.value, key, allowed: ["bots", "assets", "paths", "methods", "statuses", "clients"])
         var rules = DropRules()
         rules.bots = try reader.boolean(fields["bots"], "\(key).bots", default: false)
         rules.assets = try reader.boolean(fields["assets"], "\(key).assets", default: false)
@@ -184,6 +227,12 @@ struct ConfigurationDecoder {
         rules.methods = try reader.strings(fields["methods"], "\(key).methods")
         if let bad = rules.methods.first(where: { $0.isEmpty || !$0.allSatisfy({ $0.isLetter && $0.isASCII }) }) {
             throw fail(fields["methods"]?.value, "\(key).methods", "'\(bad)' is no HTTP method such as HEAD")
+        }
+        rules.clients = try reader.strings(fields["clients"], "\(key).clients")
+        if let bad = rules.clients.first(where: { IPNetwork($0) == nil }) {
+            throw fail(
+                fields["clients"]?.value, "\(key).clients",
+                "'\(bad)' is no address or network such as 192.0.2.10 or 10.0.0.0/8 (the host bits zero)")
         }
         rules.statuses = try reader.strings(fields["statuses"], "\(key).statuses")
         if case .failure(let error) = DropRules.statusRanges(rules.statuses) {

@@ -38,6 +38,10 @@ public struct Configuration: Sendable {
     public var latenessMillis: Int64
     /// How requests are classified (`session.classify`, `ua_regexes`, `bot_patterns`, `asset_extensions`).
     public var classification = Classification()
+    /// What is kept of visitors' addresses (`privacy:`), its key read.
+    public var privacy = ClientPrivacy()
+    /// The MaxMind DB file countries are looked up in (`enrich.geoip`); nil: no lookup.
+    public var geoip: String? = nil
     /// libpq conninfo (empty: the `PG*` environment).
     public var conninfo: String
     public var table: SessionTable

@@ -140,6 +140,15 @@ public final class Daemon {
                 state.open[name] = byKey
             }
         }
+        if configuration.privacy.mode != .keep {
+            let rekeyed = Daemon.rekey(&state, ClientMasker(configuration.privacy))
+            if rekeyed > 0 {
+                log(
+                    .notice,
+                    "\(rekeyed) sessions in the write-ahead log held clients kept otherwise: now \(configuration.privacy.setting); the segments that held them go once they are shipped"
+                )
+            }
+        }
         checkpoints = state.checkpoints
         shippedThrough = state.shippedThrough
         outbox = state.outbox
@@ -171,6 +180,26 @@ public final class Daemon {
         unlink(legacy)
     }
 
+    /// Truncates or hashes the clients of the recovered open sessions and outbox (written under another
+    /// privacy setting); returns how many changed.
+    static func rekey(_ state: inout DaemonJournal.Recovered, _ masker: ClientMasker) -> Int {
+        var changed = 0
+        for i in state.outbox.indices {
+            for k in state.outbox[i].fragments.indices where masker.rekey(&state.outbox[i].fragments[k]) {
+                changed += 1
+            }
+        }
+        for (name, byKey) in state.open {
+            var rekeyed: [[UInt8]: [Fragment]] = [:]
+            for var fragment in byKey.values.joined() {
+                if masker.rekey(&fragment) { changed += 1 }
+                rekeyed[DaemonJournal.key(fragment), default: []].append(fragment)
+            }
+            state.open[name] = rekeyed
+        }
+        return changed
+    }
+
     /// Segments of at most a quarter of the disk cap (and at most 64 MiB).
     static func segmentLimit(_ configuration: Configuration) -> Int {
         max(1 << 20, min(64 << 20, configuration.diskLimit / 4))
@@ -185,7 +214,8 @@ public final class Daemon {
                     // Three quarters of limits.memory for the window store; the rest is for the
                     // buffers around it (lines being read, commits and snapshots being written).
                     memoryLimit: configuration.memoryLimit / 4 * 3),
-                streaming: true, classification: configuration.classification, drop: source.drop),
+                streaming: true, classification: configuration.classification, drop: source.drop,
+                privacy: configuration.privacy),
             reader: fileReader, classifier: try classifier(configuration))
     }
 
@@ -209,10 +239,18 @@ public final class Daemon {
     /// new connection is made, and the schema checked, before anything changes: on failure the old
     /// configuration stays in force).
     public func reload(_ new: Configuration) throws {
+        // Open sessions and the write-ahead log hold clients as the old setting kept them: a restart
+        // re-keys them (``rekey(_:_:)``) before anything is shipped under the new one.
+        guard new.privacy == configuration.privacy else {
+            throw UsageError(
+                "privacy: changed from '\(configuration.privacy.setting)' to '\(new.privacy.setting)': that takes a restart (systemctl restart sessiontail), and a new postgres.table"
+            )
+        }
         var newSink = sink
         let database =
             new.conninfo != configuration.conninfo || new.table != configuration.table
             || new.gapMillis != configuration.gapMillis || new.agentID != configuration.agentID
+            || new.privacy.setting != configuration.privacy.setting
         if database {
             newSink = makeSink(new, new.agentID)
             try newSink.connect()

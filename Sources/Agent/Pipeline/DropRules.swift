@@ -1,10 +1,12 @@
+import ClientAddress
+
 #if canImport(Glibc)
     import Glibc
 #endif
 
 /// Why a request was dropped before sessionizing (`drop:`); dropped lines are counted, never malformed.
 public enum DropReason: Int, CaseIterable, Sendable, CustomStringConvertible {
-    case method = 0, status, path, asset, bot
+    case method = 0, status, path, asset, bot, client
 
     public var description: String {
         switch self {
@@ -13,6 +15,7 @@ public enum DropReason: Int, CaseIterable, Sendable, CustomStringConvertible {
         case .path: "path"
         case .asset: "asset"
         case .bot: "bot"
+        case .client: "client"
         }
     }
 }
@@ -26,6 +29,7 @@ public enum DropReason: Int, CaseIterable, Sendable, CustomStringConvertible {
 ///   paths: ["/healthz", "/wp-admin/*"]
 ///   methods: [HEAD, OPTIONS]
 ///   statuses: ["3xx", 404]
+///   clients: [192.0.2.10, 10.0.0.0/8]   # the office, the uptime monitor
 /// ```
 public struct DropRules: Sendable, Equatable {
     /// A bot's requests (by the classification's rules).
@@ -38,11 +42,15 @@ public struct DropRules: Sendable, Equatable {
     public var methods: [String] = []
     /// Statuses: `404`, or a class `3xx`.
     public var statuses: [String] = []
+    /// Visitors (after a forwarding header is resolved, before their address is truncated or hashed):
+    /// addresses or networks.
+    public var clients: [String] = []
 
     public init(
         bots: Bool = false, assets: Bool = false, paths: [String] = [], methods: [String] = [],
-        statuses: [String] = []
+        statuses: [String] = [], clients: [String] = []
     ) {
+        self.clients = clients
         self.bots = bots
         self.assets = assets
         self.paths = paths
@@ -52,7 +60,7 @@ public struct DropRules: Sendable, Equatable {
 
     /// Whether anything is dropped.
     public var dropsAnything: Bool {
-        bots || assets || !paths.isEmpty || !methods.isEmpty || !statuses.isEmpty
+        bots || assets || !paths.isEmpty || !methods.isEmpty || !statuses.isEmpty || !clients.isEmpty
     }
 
     /// The status ranges of `statuses`, or the first one that is neither a status nor a class.
@@ -87,6 +95,8 @@ struct CompiledDropRules {
     private let globPaths: [[[UInt8]]]
     private let methods: [[UInt8]]
     private let statuses: [ClosedRange<Int32>]
+    /// Visitors dropped (empty: none).
+    let clients: [IPNetwork]
     /// Whether any rule looks at method, status or path.
     let hasRequestRules: Bool
 
@@ -114,6 +124,14 @@ struct CompiledDropRules {
         case .success(let ranges): statuses = ranges
         case .failure(let error): throw error
         }
+        var networks: [IPNetwork] = []
+        for text in rules.clients {
+            guard let network = IPNetwork(text) else {
+                throw DropRuleError("'\(text)' is no address or network such as 192.0.2.10 or 10.0.0.0/8.")
+            }
+            networks.append(network)
+        }
+        clients = networks
         hasRequestRules = !exact.isEmpty || !globs.isEmpty || !methods.isEmpty || !statuses.isEmpty
     }
 
@@ -129,6 +147,14 @@ struct CompiledDropRules {
         }
         for pattern in globPaths where CompiledDropRules.matches(path, pattern) { return .path }
         return nil
+    }
+
+    /// Whether a visitor is dropped (IPv4-mapped addresses compared as IPv4).
+    @inline(__always)
+    func dropsClient(_ address: IPAddress) -> Bool {
+        let plain = address.unmapped
+        for network in clients where network.contains(plain) { return true }
+        return false
     }
 
     static func equalsUppercased(_ bytes: UnsafeRawBufferPointer, _ upper: [UInt8]) -> Bool {

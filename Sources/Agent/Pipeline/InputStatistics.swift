@@ -57,22 +57,28 @@ public struct InputStatistics: Sendable {
     }
 
     /// Counts an event with extra fields after the format's last, keeping the first as an example.
-    public mutating func recordExtraFields(path: String, lineNumber: UInt64, line: UnsafeRawBufferPointer) {
+    /// The line is quoted with its addresses as `masker` stores them.
+    mutating func recordExtraFields(
+        path: String, lineNumber: UInt64, line: UnsafeRawBufferPointer, masker: ClientMasker? = nil
+    ) {
         extraFields += 1
         if extraFieldsExample == nil {
-            extraFieldsExample = "\(path):\(lineNumber): \(InputStatistics.excerpt(of: line))"
+            let excerpt = InputStatistics.excerpt(of: line)
+            extraFieldsExample = "\(path):\(lineNumber): \(masker?.redact(excerpt) ?? excerpt)"
         }
     }
 
-    /// Counts a malformed line and keeps it as a sample if there is room.
-    public mutating func recordMalformed(
-        _ reason: MalformedReason, path: String, lineNumber: UInt64, line: UnsafeRawBufferPointer?
+    /// Counts a malformed line and keeps it as a sample if there is room, its addresses as `masker`
+    /// stores them.
+    mutating func recordMalformed(
+        _ reason: MalformedReason, path: String, lineNumber: UInt64, line: UnsafeRawBufferPointer?,
+        masker: ClientMasker? = nil
     ) {
         malformedByReason[Int(reason.rawValue)] += 1
         guard samples.count < InputStatistics.sampleLimit else { return }
+        let excerpt = line.map(InputStatistics.excerpt) ?? ""
         samples.append(
-            Sample(path: path, lineNumber: lineNumber, reason: reason, excerpt: line.map(InputStatistics.excerpt) ?? "")
-        )
+            Sample(path: path, lineNumber: lineNumber, reason: reason, excerpt: masker?.redact(excerpt) ?? excerpt))
     }
 
     /// The start of a line, made printable.

@@ -21,12 +21,16 @@ public struct PipelineOptions: Sendable {
     public var classification = Classification()
     /// What is dropped before sessionizing.
     public var drop = DropRules()
+    /// What is kept of visitors' addresses (its key read, for `hash`).
+    public var privacy = ClientPrivacy()
 
     public init(
         formats: [LogFormat], host: String? = nil, client: ClientSource = .remoteAddress,
         sessionizer: SessionizerConfiguration = .init(), maxLineLength: Int = 64 << 10, streaming: Bool = false,
-        classification: Classification = Classification(), drop: DropRules = DropRules()
+        classification: Classification = Classification(), drop: DropRules = DropRules(),
+        privacy: ClientPrivacy = ClientPrivacy()
     ) {
+        self.privacy = privacy
         self.classification = classification
         self.drop = drop
         self.streaming = streaming

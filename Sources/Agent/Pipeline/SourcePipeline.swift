@@ -34,6 +34,10 @@ public struct SourcePipeline {
     /// Classifies requests (nil when neither classification nor a drop rule needs it).
     private let classifier: RequestClassifier?
     private let drop: CompiledDropRules
+    /// Truncates or hashes visitors' addresses (nil: they are kept as logged).
+    private let masker: ClientMasker?
+    /// Whether each visitor's address is parsed (to drop it, truncate or hash it).
+    private let readsAddresses: Bool
 
     /// A pipeline for `options`, reading with `reader` (a new one when nil; it must read lines as long
     /// as `options.maxLineLength`) and classifying with `classifier` (one for `options.classification`
@@ -74,6 +78,8 @@ public struct SourcePipeline {
         } catch {
             throw OptionsError("drop: \(error)")
         }
+        masker = options.privacy.mode == .keep ? nil : ClientMasker(options.privacy)
+        readsAddresses = masker != nil || !drop.clients.isEmpty
         if options.classification.enabled || options.drop.bots || options.drop.assets {
             do {
                 self.classifier = try classifier ?? RequestClassifier(options.classification)
@@ -183,16 +189,19 @@ public struct SourcePipeline {
                 }
                 statistics.lines += 1
                 guard case .complete(let bytes) = line else {
-                    statistics.recordMalformed(.tooLong, path: path, lineNumber: cursor.reader.lineNumber, line: nil)
+                    statistics.recordMalformed(
+                        .tooLong, path: path, lineNumber: cursor.reader.lineNumber, line: nil, masker: masker)
                     continue
                 }
                 if let reason = parser.parse(bytes, into: &parsed) {
-                    statistics.recordMalformed(reason, path: path, lineNumber: cursor.reader.lineNumber, line: bytes)
+                    statistics.recordMalformed(
+                        reason, path: path, lineNumber: cursor.reader.lineNumber, line: bytes, masker: masker)
                     continue
                 }
                 statistics.linesByFormat[parsed.formatIndex] += 1
                 if parsed.hasExtraFields {
-                    statistics.recordExtraFields(path: path, lineNumber: cursor.reader.lineNumber, line: bytes)
+                    statistics.recordExtraFields(
+                        path: path, lineNumber: cursor.reader.lineNumber, line: bytes, masker: masker)
                 }
                 let method = parsed.method.slice(of: bytes)
                 let requestPath = parsed.path.slice(of: bytes)
@@ -212,8 +221,17 @@ public struct SourcePipeline {
                     client = ByteRange(lowerBound: found.range.lowerBound, upperBound: found.range.upperBound)
                     if found.forged { statistics.forgedClients += 1 }
                 }
+                var clientText = client.slice(of: bytes)
+                if readsAddresses {
+                    let address = IPAddress(clientText)
+                    if let address, drop.dropsClient(address) {
+                        statistics.droppedByReason[DropReason.client.rawValue] += 1
+                        continue
+                    }
+                    if let masker { clientText = masker.stored(clientText, address: address) }
+                }
                 var event = Event(
-                    host: host, client: client.slice(of: bytes), time: parsed.timeMillis, bytes: parsed.bytes,
+                    host: host, client: clientText, time: parsed.timeMillis, bytes: parsed.bytes,
                     status: parsed.status, path: requestPath, referrer: parsed.referrer.slice(of: bytes),
                     userAgent: parsed.userAgent.slice(of: bytes),
                     origin: Origin.event(source: source, offset: offset + cursor.reader.offset),
@@ -239,7 +257,7 @@ public struct SourcePipeline {
                         if event.isPageView { statistics.pageViews += 1 }
                         if isBot { statistics.botEvents += 1 }
                     }
-                    countEvent(client: client, in: bytes)
+                    countEvent(client: event.client)
                     if classifies {
                         classifier.agents.withFamilyNames(of: agent) { browser, os, device in
                             event.browser = browser
@@ -251,7 +269,7 @@ public struct SourcePipeline {
                         store.add(event)
                     }
                 } else {
-                    countEvent(client: client, in: bytes)
+                    countEvent(client: event.client)
                     store.add(event)
                 }
                 if store.pendingFragments >= 4096 && !streaming {
@@ -271,11 +289,9 @@ public struct SourcePipeline {
 
     /// Counts a kept event, and samples its client for the proxy warning.
     @inline(__always)
-    private mutating func countEvent(client: ByteRange, in bytes: UnsafeRawBufferPointer) {
+    private mutating func countEvent(client: UnsafeRawBufferPointer) {
         statistics.events += 1
-        if concentration.seen < ClientConcentration.sample {
-            concentration.add(UnsafeRawBufferPointer(rebasing: bytes[client.lowerBound..<client.upperBound]))
-        }
+        if concentration.seen < ClientConcentration.sample { concentration.add(client) }
     }
 
     // MARK: - Streaming (the daemon)
