@@ -1,86 +1,215 @@
-/// The analysis the replaced Flink job answered, on the sessions table: average events per session for
-/// hosts matching a pattern, and a per-host comparison.
+/// The analysis of the sessions table: the replaced Flink job's average events per session for hosts
+/// matching a pattern, a per-host comparison, and top-N lists of what the visits looked like.
+///
+/// About people by default: sessions with `is_bot` true are left out unless the selection includes
+/// bots (rows shipped before schema version 2, `is_bot` NULL, count as people). The figures that say
+/// so are over all sessions: the seed's average and each host's share of bot sessions. Every query runs
+/// in one read-only snapshot, so the figures agree with each other while agents ship.
+///
+/// ```swift
+/// let report = try SessionReport.run(connection, table: try SessionTable("sessions"),
+///                                    selection: .init(hostPattern: "%example.com", top: 5))
+/// ```
 public struct SessionReport: Sendable {
-    /// One host's figures.
+    /// Which sessions the report is about. Every value is bound as a parameter, never written into SQL.
+    public struct Selection: Sendable, Equatable {
+        /// SQL `LIKE` pattern: the hosts of the averages and of the top lists.
+        public var hostPattern: String
+        /// When not empty, the only hosts of the comparison and of the top lists.
+        public var hosts: [String]
+        /// Sessions that start at or after this time (milliseconds since the epoch, UTC), if set.
+        public var sinceMillis: Int64?
+        /// Sessions that start before this time, if set.
+        public var untilMillis: Int64?
+        /// Whether bot sessions are counted; they are not by default.
+        public var includeBots: Bool
+        /// Rows of each top list.
+        public var top: Int
+
+        public init(
+            hostPattern: String = "%", hosts: [String] = [], sinceMillis: Int64? = nil, untilMillis: Int64? = nil,
+            includeBots: Bool = false, top: Int = 10
+        ) {
+            self.hostPattern = hostPattern
+            self.hosts = hosts
+            self.sinceMillis = sinceMillis
+            self.untilMillis = untilMillis
+            self.includeBots = includeBots
+            self.top = top
+        }
+    }
+
+    /// One host's figures over the sessions shown (people, or everyone with `includeBots`); `nil`
+    /// where there is nothing to average.
     public struct HostRow: Sendable, Equatable {
         public var host: String
         public var sessions: Int
-        public var averageEvents: String
-        public var medianEvents: String
-        /// Median of `session_end - session_start`, in seconds.
-        public var medianDurationSeconds: String
-        /// Share of one-event sessions, percent.
-        public var bounceRate: String
+        public var averageEvents: String?
+        /// Average `page_views`: pages per session.
+        public var averagePages: String?
+        public var medianEvents: String?
+        /// Median time from the first page view to the last (`exit_at - landing_at`), in seconds, of the
+        /// sessions with at least one page view.
+        public var medianDurationSeconds: String?
+        /// Percent of the sessions with at least one page view that have exactly one.
+        public var bounceRate: String?
+        /// Percent of all the host's sessions that are bots', whether bots are shown or not.
+        public var botShare: String?
     }
 
-    /// The pattern of the first analysis (SQL `LIKE`).
-    public var hostPattern: String
-    /// `ROUND(AVG(event_count), 2)` over hosts matching the pattern; `nil` when none match.
+    /// A top-N list: sessions per value of some columns, most first.
+    public struct Section: Sendable, Equatable {
+        /// `landing_pages`, `exit_pages`, `channels`, `referrer_hosts`, `utm_campaigns`, `browsers`, `os`, `devices`.
+        public var name: String
+        /// The sessions-table columns a row is a value of.
+        public var columns: [String]
+        public var rows: [Row]
+
+        public struct Row: Sendable, Equatable {
+            /// One value per column; `nil` where the column is NULL (no referrer, no page view, an old row).
+            public var values: [String?]
+            public var sessions: Int
+            /// Percent of ``SessionReport/sessions``.
+            public var share: String
+        }
+    }
+
+    /// The top lists, in the order they are shown, each with the columns it groups by: a name and the SQL
+    /// that computes it from a row of the sessions table (constants, never user text: they are written
+    /// into the SQL). A session without a page view has no landing page, as it has no exit page
+    /// (`landing_path` then holds its first request's path); rows from before schema version 2, whose
+    /// page views are unknown, keep theirs.
+    public static let sectionColumns: [(name: String, columns: [(name: String, sql: String)])] = [
+        ("landing_pages", [("landing_path", "CASE WHEN page_views = 0 THEN NULL ELSE landing_path END")]),
+        ("exit_pages", [("exit_path", "exit_path")]), ("channels", [("channel", "channel")]),
+        ("referrer_hosts", [("referrer_host", "referrer_host")]),
+        (
+            "utm_campaigns",
+            [("utm_source", "utm_source"), ("utm_medium", "utm_medium"), ("utm_campaign", "utm_campaign")]
+        ),
+        ("browsers", [("browser", "browser")]), ("os", [("os", "os")]), ("devices", [("device", "device")]),
+    ]
+
+    public var selection: Selection
+    /// The seed's `ROUND(AVG(event_count), 2)` over every session of the hosts matching the pattern,
+    /// bots included; `nil` when none match.
     public var averageEvents: String?
+    /// The same over people's sessions.
+    public var averageEventsOfPeople: String?
+    /// Sessions the top lists count (the base of their shares).
+    public var sessions: Int
+    /// Bot sessions among the selected ones, counted in ``sessions`` only when bots are included.
+    public var botSessions: Int
     /// Per host, most sessions first.
     public var hosts: [HostRow]
+    public var sections: [Section]
 
-    /// Runs both analyses. `hosts`, when not empty, limits the comparison to those hosts.
+    /// Runs the report in one read-only transaction.
     public static func run(
-        _ connection: PostgresConnection, table: SessionTable, hostPattern: String, hosts: [String]
+        _ connection: PostgresConnection, table: SessionTable, selection: Selection
     ) throws(PostgresError) -> SessionReport {
-        let t = table.quoted
-        let average = try connection.execute(
-            "SELECT ROUND(AVG(event_count), 2) AS avg_events FROM \(t) WHERE host LIKE $1", parameters: [hostPattern])
-        let filter = hosts.isEmpty ? "" : "WHERE host = ANY($1::text[])"
-        let sql = """
+        try connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        do throws(PostgresError) {
+            let report = try query(connection, table: table, selection: selection)
+            try connection.execute("COMMIT")
+            return report
+        } catch {
+            _ = try? connection.execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    private static func query(
+        _ connection: PostgresConnection, table: SessionTable, selection s: Selection
+    ) throws(PostgresError) -> SessionReport {
+        // $1 pattern, $2 hosts, $3 since, $4 until, $5 include bots; $6 rows of a top list.
+        let parameters: [String?] = [
+            s.hostPattern, "{" + s.hosts.map(arrayElement).joined(separator: ",") + "}",
+            s.sinceMillis.map { String($0) }, s.untilMillis.map { String($0) }, s.includeBots ? "true" : "false",
+        ]
+        // Each query below uses it once, so PostgreSQL inlines it: the time range filters the scan itself.
+        let selected = """
+            WITH selected AS (
+                SELECT *, host LIKE $1 AS matching,
+                       (cardinality($2::text[]) = 0 OR host = ANY($2::text[])) AS listed,
+                       ($5::boolean OR is_bot IS NOT TRUE) AS shown
+                FROM \(table.quoted)
+                WHERE ($3::bigint IS NULL
+                       OR session_start >= timestamptz 'epoch' + $3::bigint * interval '1 millisecond')
+                  AND ($4::bigint IS NULL
+                       OR session_start < timestamptz 'epoch' + $4::bigint * interval '1 millisecond')
+            )
+            """
+        let summary = try connection.execute(
+            """
+            \(selected)
+            SELECT ROUND(AVG(event_count) FILTER (WHERE matching), 2),
+                   ROUND(AVG(event_count) FILTER (WHERE matching AND is_bot IS NOT TRUE), 2),
+                   COUNT(*) FILTER (WHERE matching AND listed AND shown),
+                   COUNT(*) FILTER (WHERE matching AND listed AND is_bot)
+            FROM selected
+            """, parameters: parameters
+        ).rows[0]
+        let perHost = try connection.execute(
+            """
+            \(selected)
             SELECT host,
-                   COUNT(*) AS sessions,
-                   ROUND(AVG(event_count), 2) AS avg_events,
-                   percentile_cont(0.5) WITHIN GROUP (ORDER BY event_count) AS median_events,
-                   ROUND(percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM session_end - session_start))::numeric, 1) AS median_duration_s,
-                   ROUND(100.0 * COUNT(*) FILTER (WHERE event_count = 1) / COUNT(*), 1) AS bounce_rate
-            FROM \(t) \(filter)
+                   COUNT(*) FILTER (WHERE shown) AS sessions,
+                   ROUND(AVG(event_count) FILTER (WHERE shown), 2),
+                   ROUND(AVG(page_views) FILTER (WHERE shown), 2),
+                   percentile_cont(0.5) WITHIN GROUP (ORDER BY event_count) FILTER (WHERE shown),
+                   ROUND((percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM exit_at - landing_at))
+                          FILTER (WHERE shown AND page_views >= 1))::numeric, 1),
+                   ROUND(100.0 * COUNT(*) FILTER (WHERE shown AND page_views = 1)
+                         / NULLIF(COUNT(*) FILTER (WHERE shown AND page_views >= 1), 0), 1),
+                   ROUND(100.0 * COUNT(*) FILTER (WHERE is_bot) / COUNT(*), 1)
+            FROM selected
+            WHERE listed
             GROUP BY host
             ORDER BY sessions DESC, host
-            """
-        let perHost =
-            hosts.isEmpty
-            ? try connection.execute(sql)
-            : try connection.execute(sql, parameters: ["{" + hosts.map(arrayElement).joined(separator: ",") + "}"])
+            """, parameters: parameters)
+        var sections: [Section] = []
+        for (name, columns) in sectionColumns {
+            let values = columns.map { "\($0.sql) AS \($0.name)" }.joined(separator: ", ")
+            let list = columns.map(\.name).joined(separator: ", ")
+            let order = columns.map { "\($0.name) COLLATE \"C\" NULLS LAST" }.joined(separator: ", ")
+            // The share's base is every counted session: the window sums the groups before LIMIT.
+            let result = try connection.execute(
+                """
+                \(selected)
+                SELECT \(list), COUNT(*) AS sessions, ROUND(100.0 * COUNT(*) / SUM(COUNT(*)) OVER (), 1)
+                FROM (SELECT \(values) FROM selected WHERE matching AND listed AND shown) AS counted
+                GROUP BY \(list)
+                ORDER BY sessions DESC, \(order)
+                LIMIT $6::bigint
+                """, parameters: parameters + [String(s.top)])
+            sections.append(
+                Section(
+                    name: name, columns: columns.map(\.name),
+                    rows: result.rows.map { row in
+                        Section.Row(
+                            values: Array(row.prefix(columns.count)), sessions: Int(row[columns.count] ?? "") ?? 0,
+                            share: row[columns.count + 1] ?? "")
+                    }))
+        }
         return SessionReport(
-            hostPattern: hostPattern, averageEvents: average.rows.first?.first ?? nil,
+            selection: s, averageEvents: summary[0], averageEventsOfPeople: summary[1],
+            sessions: Int(summary[2] ?? "") ?? 0, botSessions: Int(summary[3] ?? "") ?? 0,
             hosts: perHost.rows.map { row in
                 HostRow(
-                    host: row[0] ?? "", sessions: Int(row[1] ?? "0") ?? 0, averageEvents: row[2] ?? "",
-                    medianEvents: row[3] ?? "", medianDurationSeconds: row[4] ?? "", bounceRate: row[5] ?? "")
-            })
+                    host: row[0] ?? "", sessions: Int(row[1] ?? "") ?? 0, averageEvents: row[2], averagePages: row[3],
+                    medianEvents: row[4], medianDurationSeconds: row[5], bounceRate: row[6], botShare: row[7])
+            },
+            sections: sections)
     }
 
     /// An element of a PostgreSQL array literal, quoted.
     static func arrayElement(_ s: String) -> String {
-        "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
-    }
-}
-
-extension String {
-    fileprivate func replacingOccurrences(of target: String, with replacement: String) -> String {
-        guard !target.isEmpty else { return self }
-        var result = ""
-        var rest = Substring(self)
-        while let range = rest.range(of: target) {
-            result += rest[..<range.lowerBound]
-            result += replacement
-            rest = rest[range.upperBound...]
+        var quoted = "\""
+        for c in s {
+            if c == "\\" || c == "\"" { quoted.append("\\") }
+            quoted.append(c)
         }
-        return result + rest
-    }
-}
-
-extension Substring {
-    fileprivate func range(of target: String) -> Range<Substring.Index>? {
-        var index = startIndex
-        while index < endIndex {
-            if self[index...].hasPrefix(target) {
-                return index..<self.index(index, offsetBy: target.count)
-            }
-            index = self.index(after: index)
-        }
-        return nil
+        return quoted + "\""
     }
 }

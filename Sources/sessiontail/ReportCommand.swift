@@ -4,12 +4,21 @@ import ArgumentParser
 struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
-        abstract: "Average events per session for matching hosts, and a per-host comparison.",
+        abstract: "What visitors did, from the sessions table: per host, and the top pages, sources and browsers.",
         discussion: """
-            Reads the sessions table. The first figure is the seed analysis \
-            SELECT ROUND(AVG(event_count), 2) FROM sessions WHERE host LIKE PATTERN; the comparison gives, per \
-            host, sessions, average and median events per session, median duration and bounce rate (share of \
-            one-event sessions).
+            About people by default: bot sessions are left out (--include-bots counts them); rows shipped \
+            before classification count as people. The first figure is the seed analysis \
+            SELECT ROUND(AVG(event_count), 2) FROM sessions WHERE host LIKE PATTERN, over all sessions, then \
+            the same over people's. The comparison gives, per host, sessions, average events and pages per \
+            session, median events, the median duration (first page view to last) and the bounce rate \
+            (sessions with exactly one page view), both of the sessions with at least one page view, and the \
+            share of bot sessions (of all the host's sessions, whether bots are shown or not). Then top lists \
+            (--top N rows, default 10) with sessions and shares, none as a row of its own: landing and exit \
+            pages, channels, referrer hosts, UTM campaigns, browsers, OS and devices. --host-like selects the \
+            hosts of the averages and the top lists; --hosts limits the comparison and the top lists. --since \
+            and --until select sessions by their start: from --since, before --until. CSV: one block per \
+            section with its own header, separated by an empty line, the section's name in the first column; \
+            JSON: one object.
             """
     )
 
@@ -19,11 +28,25 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "Sessions table.")
     var table: String = "sessions"
 
-    @Option(name: .customLong("host-like"), help: "SQL LIKE pattern of the hosts to average over, e.g. '%example.com'.")
+    @Option(
+        name: .customLong("host-like"),
+        help: "SQL LIKE pattern of the hosts of the averages and top lists, e.g. '%example.com'.")
     var hostLike: String = "%"
 
-    @Option(help: "Compare only these hosts (comma-separated).")
+    @Option(help: "Compare only these hosts (comma-separated); the top lists too.")
     var hosts: String = ""
+
+    @Option(help: "Sessions starting at or after this ISO 8601 date or time, UTC unless it has an offset.")
+    var since: String = ""
+
+    @Option(help: "Sessions starting before this ISO 8601 date or time (2025-08-01: up to July's end).")
+    var until: String = ""
+
+    @Flag(name: .customLong("include-bots"), help: "Count bot sessions too (left out by default).")
+    var includeBots = false
+
+    @Option(help: "Rows of each top list.")
+    var top: Int = 10
 
     @Option(help: "Output: text, csv or json.")
     var format: Report.Format = .text
@@ -31,7 +54,9 @@ struct ReportCommand: ParsableCommand {
     func run() throws {
         let status: Int32
         do {
-            status = try Report.run(postgres: postgres, table: table, hostLike: hostLike, hosts: hosts, format: format)
+            status = try Report.run(
+                postgres: postgres, table: table, hostLike: hostLike, hosts: hosts, since: since, until: until,
+                includeBots: includeBots, top: top, format: format)
         } catch {
             throw ValidationError(error.description)
         }

@@ -119,7 +119,7 @@ struct PostgresCLITests {
 
     // MARK: - 3. report agrees with the seed's SQL
 
-    @Test("report --format json gives the seed query's average and per-host counts")
+    @Test("report --format json gives the seed query's average and per-host counts, of people by default")
     func reportMatchesSQL() throws {
         let dir = try ScratchDirectory()
         let table = Self.freshTable()
@@ -138,40 +138,128 @@ struct PostgresCLITests {
         }
 
         let pattern = "%complete.com"
-        let report = try run(["report", "--table", table, "--host-like", pattern, "--format", "json"])
-        try #require(report.status == 0, "report: \(report.stderrText)")
-        let json = try #require(
-            try JSONSerialization.jsonObject(with: report.stdout) as? [String: Any],
-            "report output is not a JSON object: \(String(decoding: report.stdout, as: UTF8.self))")
         let sqlAverage = try Self.psqlValue(
             "SELECT ROUND(AVG(event_count), 2) AS avg_events FROM \(table) WHERE host LIKE '\(pattern)'")
-        let average = (json["avg_events"] as? NSNumber)?.doubleValue
-        #expect(
-            average != nil && average == Double(sqlAverage),
-            "report avg_events \(String(describing: json["avg_events"])), SQL \(sqlAverage)")
-        #expect(json["host_like"] as? String == pattern)
         // The pattern matters: the average over all hosts is another number.
         let allAverage = try Self.psqlValue("SELECT ROUND(AVG(event_count), 2) FROM \(table)")
         #expect(allAverage != sqlAverage)
+        // With --include-bots the comparison is the seed's GROUP BY over every session; by default, over
+        // people's. The seed's average is over every session either way.
+        for (flags, people) in [(["--include-bots"], "true"), ([], "is_bot IS NOT TRUE")] {
+            let report = try run(["report", "--table", table, "--host-like", pattern, "--format", "json"] + flags)
+            try #require(report.status == 0, "report: \(report.stderrText)")
+            let json = try #require(
+                try JSONSerialization.jsonObject(with: report.stdout) as? [String: Any],
+                "report output is not a JSON object: \(String(decoding: report.stdout, as: UTF8.self))")
+            let average = (json["avg_events"] as? NSNumber)?.doubleValue
+            #expect(
+                average != nil && average == Double(sqlAverage),
+                "report avg_events \(String(describing: json["avg_events"])), SQL \(sqlAverage)")
+            #expect(json["host_like"] as? String == pattern)
 
-        let perHost = try Self.psqlRows(
-            "SELECT host, count(*), ROUND(AVG(event_count), 2) FROM \(table) GROUP BY host ORDER BY host")
-        #expect(perHost.map { $0[0] } == ["example.org", Self.host, "www.semicomplete.com"])
-        let reported = try #require(json["hosts"] as? [[String: Any]], "no hosts array in \(json)")
-        var byHost: [String: [String: Any]] = [:]
-        for h in reported { if let name = h["host"] as? String { byHost[name] = h } }
-        #expect(Set(byHost.keys) == Set(perHost.map { $0[0] }))
-        for row in perHost {
-            let h = byHost[row[0]]
-            #expect(
-                (h?["sessions"] as? NSNumber)?.intValue == Int(row[1]),
-                "\(row[0]): report \(String(describing: h)), SQL count \(row[1])")
-            #expect(
-                (h?["avg_events"] as? NSNumber)?.doubleValue == Double(row[2]),
-                "\(row[0]): report \(String(describing: h)), SQL avg \(row[2])")
+            let perHost = try Self.psqlRows(
+                "SELECT host, count(*), ROUND(AVG(event_count), 2) FROM \(table) WHERE \(people) GROUP BY host ORDER BY host"
+            )
+            #expect(perHost.map { $0[0] } == ["example.org", Self.host, "www.semicomplete.com"])
+            let reported = try #require(json["hosts"] as? [[String: Any]], "no hosts array in \(json)")
+            var byHost: [String: [String: Any]] = [:]
+            for h in reported { if let name = h["host"] as? String { byHost[name] = h } }
+            #expect(Set(byHost.keys) == Set(perHost.map { $0[0] }))
+            for row in perHost {
+                let h = byHost[row[0]]
+                #expect(
+                    (h?["sessions"] as? NSNumber)?.intValue == Int(row[1]),
+                    "\(flags) \(row[0]): report \(String(describing: h)), SQL count \(row[1])")
+                #expect(
+                    (h?["avg_events"] as? NSNumber)?.doubleValue == Double(row[2]),
+                    "\(flags) \(row[0]): report \(String(describing: h)), SQL avg \(row[2])")
+            }
+            let counts = reported.compactMap { ($0["sessions"] as? NSNumber)?.intValue }
+            #expect(counts == counts.sorted(by: >), "hosts not ordered by sessions: \(counts)")
+
+            // The visit figures, each by its definition: pages and median events over the sessions shown;
+            // bounce rate and median duration (first to last page view) over those with a page view; the
+            // bot share over every session of the host.
+            let figures: [(key: String, sql: String)] = [
+                ("avg_pages", "SELECT host, ROUND(AVG(page_views), 2) FROM \(table) WHERE \(people) GROUP BY host"),
+                (
+                    "median_events",
+                    "SELECT host, percentile_cont(0.5) WITHIN GROUP (ORDER BY event_count) FROM \(table) "
+                        + "WHERE \(people) GROUP BY host"
+                ),
+                (
+                    "bounce_rate",
+                    "SELECT host, ROUND(100.0 * SUM(CASE WHEN page_views = 1 THEN 1 ELSE 0 END) / count(*), 1) "
+                        + "FROM \(table) WHERE \(people) AND page_views > 0 GROUP BY host"
+                ),
+                (
+                    "median_duration_s",
+                    "SELECT host, ROUND(percentile_cont(0.5) WITHIN GROUP (ORDER BY "
+                        + "EXTRACT(EPOCH FROM exit_at) - EXTRACT(EPOCH FROM landing_at))::numeric, 1) "
+                        + "FROM \(table) WHERE \(people) AND page_views > 0 GROUP BY host"
+                ),
+                (
+                    "bot_share",
+                    "SELECT host, ROUND(100.0 * SUM(CASE WHEN is_bot THEN 1 ELSE 0 END) / count(*), 1) "
+                        + "FROM \(table) GROUP BY host"
+                ),
+            ]
+            for figure in figures {
+                let rows = try Self.psqlRows(figure.sql)
+                #expect(rows.count == 3, "\(figure.key): \(rows)")
+                for row in rows {
+                    let value = byHost[row[0]]?[figure.key] as? NSNumber
+                    #expect(
+                        value != nil && value?.doubleValue == Double(row[1]),
+                        "\(flags) \(row[0]) \(figure.key): report \(String(describing: value)), SQL \(row[1])")
+                }
+            }
+            // The bundled log has bots: leaving them out changes the counts.
+            let bots = try Self.psqlValue("SELECT count(*) FROM \(table) WHERE host LIKE '\(pattern)' AND is_bot")
+            #expect((Int(bots) ?? 0) > 0 && (json["bot_sessions"] as? NSNumber)?.intValue == Int(bots))
+
+            // Top lists: sessions per value, most first, ties bytewise, NULL last; shares of all counted.
+            let counted = "FROM \(table) WHERE host LIKE '\(pattern)' AND \(people)"
+            let total = Double(try Self.psqlValue("SELECT count(*) \(counted)")) ?? .nan
+            #expect((json["sessions"] as? NSNumber)?.doubleValue == total)
+            for (section, column, value) in [
+                ("landing_pages", "landing_path", "CASE WHEN page_views > 0 THEN landing_path END"),
+                ("browsers", "browser", "browser"), ("channels", "channel", "channel"),
+            ] {
+                let expected = try Self.psqlRows(
+                    "SELECT v, count(*), ROUND(100.0 * count(*) / (SELECT count(*) \(counted)), 1) "
+                        + "FROM (SELECT \(value) AS v \(counted)) AS s "
+                        + "GROUP BY v ORDER BY count(*) DESC, v COLLATE \"C\" NULLS LAST LIMIT 5")
+                let rows = try #require(
+                    (try JSONSerialization.jsonObject(
+                        with: try run(
+                            ["report", "--table", table, "--host-like", pattern, "--top", "5", "--format", "json"]
+                                + flags
+                        ).stdout) as? [String: Any])?[section] as? [[String: Any]],
+                    "no \(section) in the report")
+                #expect(
+                    rows.map { [$0[column] as? String ?? "", String(($0["sessions"] as? NSNumber)?.intValue ?? -1)] }
+                        == expected.map { Array($0.prefix(2)) }, "\(flags) \(section)")
+                for (row, sql) in zip(rows, expected) {
+                    #expect(
+                        (row["share"] as? NSNumber)?.doubleValue == Double(sql[2]), "\(flags) \(section) \(sql)")
+                }
+            }
         }
-        let counts = reported.compactMap { ($0["sessions"] as? NSNumber)?.intValue }
-        #expect(counts == counts.sorted(by: >), "hosts not ordered by sessions: \(counts)")
+
+        // --since and --until select by session_start: from since, before until.
+        let range = try run([
+            "report", "--table", table, "--host-like", pattern, "--since", "2015-05-18", "--until",
+            "2015-05-19T12:00:00+02:00", "--format", "json",
+        ])
+        let rangeJSON = try JSONSerialization.jsonObject(with: range.stdout) as? [String: Any]
+        let inRange = try Self.psqlValue(
+            "SELECT count(*) FROM \(table) WHERE host LIKE '\(pattern)' AND is_bot IS NOT TRUE "
+                + "AND session_start >= '2015-05-18T00:00:00Z' AND session_start < '2015-05-19T10:00:00Z'")
+        let everything = try Self.psqlValue(
+            "SELECT count(*) FROM \(table) WHERE host LIKE '\(pattern)' AND is_bot IS NOT TRUE")
+        #expect((rangeJSON?["sessions"] as? NSNumber)?.intValue == Int(inRange) && inRange != everything)
+        #expect((Int(inRange) ?? 0) > 0)
 
         // --hosts limits the comparison to the hosts named.
         let limited = try run(["report", "--table", table, "--hosts", "example.org,\(Self.host)", "--format", "json"])

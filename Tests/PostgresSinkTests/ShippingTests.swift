@@ -58,10 +58,13 @@ struct ShippingTests {
                 ["blog.techcreator.io", "1", "6.00"], ["other.example", "1", "100.00"],
                 ["shop.techcreator.io", "1", "3.00"],
             ])
-        let report = try SessionReport.run(db, table: table, hostPattern: "%techcreator.io", hosts: [])
+        let report = try SessionReport.run(db, table: table, selection: .init(hostPattern: "%techcreator.io"))
         #expect(report.averageEvents == "4.50")
         #expect(report.hosts.map(\.host) == ["blog.techcreator.io", "other.example", "shop.techcreator.io"])
-        #expect(report.hosts.first?.bounceRate == "0.0")
+        // Fragments without a visit (as before classification): no page views known, so no bounce rate;
+        // the sessions count as people's.
+        #expect(report.hosts.allSatisfy { $0.bounceRate == nil && $0.botShare == "0.0" })
+        #expect(report.averageEventsOfPeople == "4.50" && report.sessions == 2 && report.botSessions == 0)
     }
 
     @Test func fragmentsMergeAcrossBatchesIncludingABridge() throws {
