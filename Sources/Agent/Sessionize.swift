@@ -45,6 +45,8 @@ public enum Sessionize {
         public var drop = DropRules()
         /// What is kept of visitors' addresses (`--privacy`, `--ipv4-prefix`, `--ipv6-prefix`, `--key-file`).
         public var privacy = ClientPrivacy()
+        /// The MaxMind DB file countries are looked up in (`--geoip`).
+        public var geoip: String? = nil
 
         public init(files: [String]) { self.files = files }
     }
@@ -81,7 +83,7 @@ public enum Sessionize {
             sessionizer: SessionizerConfiguration(
                 gapMillis: gapMillis, latenessMillis: latenessMillis, memoryLimit: memoryCap),
             maxLineLength: lineCap, classification: request.classification, drop: request.drop,
-            privacy: privacy)
+            privacy: privacy, geoip: request.geoip)
         var pipeline: SourcePipeline
         do {
             pipeline = try SourcePipeline(options: options)

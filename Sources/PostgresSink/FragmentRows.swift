@@ -27,7 +27,7 @@ public struct FragmentRows {
     public static let columns =
         "fragment_id, agent_id, host, ip, client, start_ms, end_ms, event_count, bytes, error_count, landing_path, referrer, user_agent, "
         + "page_views, is_bot, exit_path, referrer_host, channel, utm_source, utm_medium, utm_campaign, browser, os, device, "
-        + "first_path, landing_ms, exit_ms"
+        + "first_path, landing_ms, exit_ms, country"
 
     /// The id of `fragment` when shipped by this agent: a UUID (version 8) derived from the agent id,
     /// the key, the fragment's first event's origin, and its extent, so that shipping the same fragment again is
@@ -114,6 +114,7 @@ public struct FragmentRows {
         field(fragment.firstPath)
         if let at = fragment.visit?.landingAt { number(at) } else { null() }
         if let at = fragment.visit?.exitAt { number(at) } else { null() }
+        optional(fragment.countryText[...])
         data[data.count - 1] = UInt8(ascii: "\n")
         count += 1
     }

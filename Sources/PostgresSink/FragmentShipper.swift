@@ -66,7 +66,7 @@ public final class FragmentShipper {
                 event_count bigint, bytes bigint, error_count bigint, landing_path text, referrer text,
                 user_agent text, page_views bigint, is_bot boolean, exit_path text, referrer_host text, channel text,
                 utm_source text, utm_medium text, utm_campaign text, browser text, os text, device text,
-                first_path text, landing_ms bigint, exit_ms bigint
+                first_path text, landing_ms bigint, exit_ms bigint, country text
             );
             """)
         connection = fresh
@@ -179,7 +179,7 @@ public final class FragmentShipper {
                 RETURNING s.host, s.ip, s.session_start, s.session_end, s.event_count, s.bytes, s.error_count,
                           s.landing_path, s.referrer, s.user_agent, s.client, s.page_views, s.is_bot, s.exit_path,
                           s.referrer_host, s.channel, s.utm_source, s.utm_medium, s.utm_campaign, s.browser, s.os,
-                          s.device, s.first_path, s.landing_at, s.exit_at
+                          s.device, s.first_path, s.landing_at, s.exit_at, s.country
             ), pieces AS (
                 SELECT * FROM gone
                 UNION ALL
@@ -188,7 +188,7 @@ public final class FragmentShipper {
                        landing_path, referrer, user_agent, client, page_views, is_bot, exit_path, referrer_host,
                        channel, utm_source, utm_medium, utm_campaign, browser, os, device, first_path,
                        timestamptz 'epoch' + landing_ms * interval '1 millisecond',
-                       timestamptz 'epoch' + exit_ms * interval '1 millisecond'
+                       timestamptz 'epoch' + exit_ms * interval '1 millisecond', country
                 FROM sessiontail_staging
             ), marked AS (
                 SELECT *, CASE WHEN session_start <= max(session_end) OVER before + \(gap) THEN 0 ELSE 1 END AS opens
@@ -203,7 +203,7 @@ public final class FragmentShipper {
             INSERT INTO \(t) (host, ip, session_start, session_end, event_count, bytes, error_count, landing_path,
                               referrer, user_agent, client, page_views, is_bot, exit_path, referrer_host, channel,
                               utm_source, utm_medium, utm_campaign, browser, os, device, first_path, landing_at,
-                              exit_at)
+                              exit_at, country)
             SELECT host, ip, min(session_start), max(session_end), sum(event_count), sum(bytes), sum(error_count),
                    COALESCE((array_agg(landing_path \(landing)))[1], (array_agg(landing_path ORDER BY \(order)))[1]),
                    (array_agg(referrer ORDER BY \(order)))[1],
@@ -220,7 +220,8 @@ public final class FragmentShipper {
                    (array_agg(os ORDER BY \(order)))[1],
                    (array_agg(device ORDER BY \(order)))[1],
                    (array_agg(COALESCE(first_path, landing_path) ORDER BY \(order)))[1],
-                   min(landing_at), max(exit_at)
+                   min(landing_at), max(exit_at),
+                   (array_agg(country ORDER BY \(order)))[1]
             FROM grouped
             GROUP BY host, ip, island;
 

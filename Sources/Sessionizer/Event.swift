@@ -37,6 +37,9 @@ public struct Event {
     public var browser = UnsafeRawBufferPointer(start: nil, count: 0)
     public var os = UnsafeRawBufferPointer(start: nil, count: 0)
     public var device = UnsafeRawBufferPointer(start: nil, count: 0)
+    /// The visitor's country, two ASCII letters in one integer (`D` `E` as 0x4445); 0 when unknown or not
+    /// looked up (kept for the session's first request).
+    public var country: UInt16 = 0
 
     /// Creates an event.
     @inlinable

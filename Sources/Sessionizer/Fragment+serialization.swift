@@ -25,9 +25,11 @@ extension Fragment {
         put(bytes)
         put(errorCount)
         put(origin)
-        // The high bit: a visit follows the text (fragments of sessiontail 0.1 have none).
-        out.append(cause.rawValue | (visit == nil ? 0 : 0x80))
+        // The high bit: a visit follows the text (fragments of sessiontail 0.1 have none); the next: the
+        // country's two bytes come last.
+        out.append(cause.rawValue | (visit == nil ? 0 : 0x80) | (country == 0 ? 0 : 0x40))
         out.append(contentsOf: text)
+        defer { if country != 0 { put(country) } }
         guard let visit else { return }
         put(UInt32(userAgentEnd))
         for i in 0..<9 { put(UInt32(visitEnds[i])) }
@@ -62,7 +64,8 @@ extension Fragment {
         let errorCount = get(Int64.self)
         let origin = get(UInt64.self)
         let hasVisit = bytes[p] & 0x80 != 0
-        guard let cause = Cause(rawValue: bytes[p] & 0x7F) else { return nil }
+        let hasCountry = bytes[p] & 0x40 != 0
+        guard let cause = Cause(rawValue: bytes[p] & 0x3F) else { return nil }
         p += 1
         guard hostEnd <= clientEnd, clientEnd <= pathEnd, pathEnd <= referrerEnd, Int(referrerEnd) <= textCount,
             bytes.count - p >= textCount
@@ -104,6 +107,13 @@ extension Fragment {
             guard Int(referrerEnd) <= textCount else { return nil }
             offset = p + textCount
         }
+        if hasCountry {
+            guard bytes.count - offset >= 2 else { return nil }
+            let code = UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt16.self))
+            guard Fragment.isCountry(code) else { return nil }
+            country = code
+            offset += 2
+        }
         self.hostEnd = Int32(hostEnd)
         self.clientEnd = Int32(clientEnd)
         self.pathEnd = Int32(pathEnd)
@@ -140,5 +150,20 @@ extension Fragment {
             if c != 0 { return Int(c) }
         }
         return (xe - xs) - (ye - ys)
+    }
+}
+
+extension Fragment {
+    /// Whether `code` is two upper-case ASCII letters (as ``country`` holds them).
+    static func isCountry(_ code: UInt16) -> Bool {
+        let a = UInt8(truncatingIfNeeded: code >> 8)
+        let b = UInt8(truncatingIfNeeded: code)
+        return (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(a)
+            && (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(b)
+    }
+
+    /// The country as text (`DE`); empty when unknown.
+    public var countryText: [UInt8] {
+        country == 0 ? [] : [UInt8(truncatingIfNeeded: country >> 8), UInt8(truncatingIfNeeded: country)]
     }
 }

@@ -48,6 +48,9 @@ public struct Fragment: Sendable, Equatable {
     /// The session as a visit (page views, bot, landing and exit, channel); nil when not classified.
     public internal(set) var visit: Visit? = nil
 
+    /// The first event's country (two ASCII letters in one integer, ``Event/country``); 0 when unknown.
+    public var country: UInt16 = 0
+
     /// Time of the first event, milliseconds since the epoch, UTC.
     public var start: Int64
     /// Time of the last event.
@@ -136,7 +139,8 @@ public struct Fragment: Sendable, Equatable {
     /// Folds `other` (same key, gap within the session gap) into `self`.
     public mutating func absorb(_ other: Fragment) {
         if other.startsBefore(self) {
-            let keep = (end, eventCount, bytes, errorCount, cause)  // `origin` follows the first event
+            // `origin` and `country` follow the first event.
+            let keep = (end, eventCount, bytes, errorCount, cause)
             let mine = self
             self = other
             end = max(end, keep.0)

@@ -45,6 +45,8 @@ public struct WindowStore {
         var attributes: [UInt8]
         var pathLength: Int32
         var referrerLength: Int32
+        /// The first event's country (``Event/country``).
+        var country: UInt16 = 0
         /// The visit, when its events were classified (see ``VisitState``).
         var visit: VisitState? = nil
     }
@@ -234,6 +236,7 @@ public struct WindowStore {
             start: f.start, end: f.end, count: f.eventCount, bytes: f.bytes, errors: f.errorCount,
             touchMax: newestTime ?? f.end, key: key, nextInKey: next, prev: -1, next: -1, firstOrigin: f.origin,
             attributes: attributes, pathLength: Int32(f.firstPath.count), referrerLength: Int32(f.referrer.count))
+        session.country = f.country
         if let visit = f.visit {
             session.visit = VisitState(visit: visit, text: f.visitText)
             attributeBytes += session.visit!.text.capacity
@@ -281,6 +284,7 @@ public struct WindowStore {
             grew = true
             sessions[i].pathLength = Int32(renderedPathLength)
             sessions[i].referrerLength = Int32(renderedReferrerLength)
+            sessions[i].country = event.country
             attributeBytes += sessions[i].attributes.capacity
             if event.classified && sessions[i].visit != nil {
                 attributeBytes -= sessions[i].visit!.text.capacity
@@ -368,6 +372,7 @@ public struct WindowStore {
             touchMax: newestTime ?? event.time, key: key, nextInKey: next, prev: -1,
             next: -1, firstOrigin: event.origin, attributes: attributes, pathLength: Int32(renderedPathLength),
             referrerLength: Int32(renderedReferrerLength))
+        session.country = event.country
         if event.classified {
             var visit = VisitState()
             visit.setFamilies(event)
@@ -463,6 +468,7 @@ public struct WindowStore {
                 userAgent: session.attributes[referrerEnd...], origin: session.firstOrigin, cause: cause)
         }
         if let visit = session.visit { fragment.appendVisit(visit.visit, text: visit.text, ends: visit.ends) }
+        fragment.country = session.country
         return fragment
     }
 

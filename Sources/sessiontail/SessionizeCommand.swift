@@ -140,6 +140,9 @@ struct SessionizeCommand: ParsableCommand {
             "Drop this visitor: an address or network such as 10.0.0.0/8 (repeatable).", valueName: "cidr"))
     var dropClients: [String] = []
 
+    @Option(help: "A MaxMind DB country database (GeoLite2-Country, DB-IP's) to look visitors' countries up in.")
+    var geoip: String? = nil
+
     @Argument(help: "Log files, plain or gzip; '-' for standard input.")
     var files: [String]
 
@@ -176,6 +179,7 @@ struct SessionizeCommand: ParsableCommand {
         request.privacy.ipv4Prefix = ipv4Prefix
         request.privacy.ipv6Prefix = ipv6Prefix
         request.privacy.keyFile = keyFile
+        request.geoip = geoip
         let status: Int32
         do {
             status = try Sessionize.run(request)

@@ -126,7 +126,7 @@ struct InProcessDaemonTests {
         let status = try StatusFile.read(h.path("state/status.json"))
         let source = status.sources[0]
         #expect(source.linesRead == 5 && source.events == 2)
-        #expect(source.dropped == ["bot": 1, "path": 1, "method": 1, "status": 0, "asset": 0])
+        #expect(source.dropped == ["bot": 1, "path": 1, "method": 1, "status": 0, "asset": 0, "client": 0])
         #expect(source.malformed.values.reduce(0, +) == 0)
         #expect(source.pageViews == 1)
         let text = status.rendered(running: false)

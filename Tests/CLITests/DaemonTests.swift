@@ -146,6 +146,13 @@ struct LostFileTests {
         return config
     }
 
+    /// Whether process `pid` has `path` open.
+    func holdsOpen(_ pid: Int32, _ path: String) -> Bool {
+        let fds = "/proc/\(pid)/fd"
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: fds)) ?? []
+        return names.contains { (try? FileManager.default.destinationOfSymbolicLink(atPath: "\(fds)/\($0)")) == path }
+    }
+
     static func line(_ client: String, _ second: Int) -> String {
         "\(client) - - [10/Oct/2025:13:00:\(second < 10 ? "0" : "")\(second) +0000] \"GET / HTTP/1.1\" 200 1 \"-\" \"ua\""
     }
@@ -162,7 +169,11 @@ struct LostFileTests {
         let config = try LostFileTests.config(dir, log: log, table: table)
         let output = dir.path("daemon.log")
         let process = try startDaemon(config, log: output)
-        Thread.sleep(forTimeInterval: 0.6)
+        // Deleted once the daemon has it open (however loaded the machine).
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline && !holdsOpen(process.processIdentifier, log) { Thread.sleep(forTimeInterval: 0.05) }
+        #expect(holdsOpen(process.processIdentifier, log), "the daemon never opened \(log)")
+        Thread.sleep(forTimeInterval: 0.3)
         try FileManager.default.removeItem(atPath: log)
         Thread.sleep(forTimeInterval: 1.2)
         process.terminate()

@@ -72,7 +72,7 @@ struct UpgradeTests {
         #expect(ship.status == 0, "\(ship.stderrText)")
         #expect(
             try PostgresCLITests.psqlValue("SELECT version FROM sessiontail_schema WHERE table_name = 'sessions_v01'")
-                == "2")
+                == "3")
         let rows = try PostgresCLITests.psqlRows(
             """
             SELECT ip, event_count, bytes, landing_path, first_path, page_views, is_bot, exit_path, referrer_host,

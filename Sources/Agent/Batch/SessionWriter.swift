@@ -17,7 +17,7 @@ public struct SessionWriter: ~Copyable {
     public static let columns = [
         "host", "ip", "session_start", "session_end", "event_count", "bytes", "landing_path", "referrer",
         "user_agent", "error_count", "page_views", "is_bot", "exit_path", "referrer_host", "channel", "utm_source",
-        "utm_medium", "utm_campaign", "browser", "os", "device",
+        "utm_medium", "utm_campaign", "browser", "os", "device", "country",
     ]
 
     private let format: Format
@@ -84,6 +84,8 @@ public struct SessionWriter: ~Copyable {
                 comma()
                 csv(text)
             }
+            comma()
+            buffer += f.countryText
             buffer.append(10)
         case .jsonl:
             key("{\"host\":")
@@ -136,6 +138,8 @@ public struct SessionWriter: ~Copyable {
             jsonOrNull(f.os)
             key(",\"device\":")
             jsonOrNull(f.device)
+            key(",\"country\":")
+            jsonOrNull(f.countryText[...])
             key("}\n")
         }
         if buffer.count >= 1 << 16 { try flush() }

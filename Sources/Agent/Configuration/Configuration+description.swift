@@ -1,5 +1,6 @@
 import AccessLog
 import ConfigFile
+import GeoIP
 import PostgresSink
 
 extension Configuration {
@@ -47,7 +48,11 @@ extension Configuration {
         out += "  ipv4_prefix: \(privacy.ipv4Prefix)\n  ipv6_prefix: \(privacy.ipv6Prefix)\n"
         out += "  key_file: \(quote(privacy.keyFile))"
         out += privacy.key.map { "    # key \($0.fingerprint)\n" } ?? "\n"
-        out += "enrich:\n  geoip: \(geoip.map(quote) ?? "~")\n"
+        out += "enrich:\n  geoip: \(geoip.map(quote) ?? "~")"
+        if let geoip, let database = try? GeoIPDatabase(path: geoip) {
+            out += "    # \(database.databaseType), built \(database.buildDate), IPv\(database.ipVersion)"
+        }
+        out += "\n"
         out += "postgres:\n  conninfo: \(quote(Conninfo.redacted(conninfo)))\n  table: \(table.name)\n"
         out += "  batch_size: \(batchSize)\n  batch_age: \(seconds(batchAgeMillis))\n"
         out += "limits:\n  memory: \(Units.describe(bytes: memoryLimit))\n  disk: \(Units.describe(bytes: diskLimit))\n"

@@ -215,7 +215,7 @@ public final class Daemon {
                     // buffers around it (lines being read, commits and snapshots being written).
                     memoryLimit: configuration.memoryLimit / 4 * 3),
                 streaming: true, classification: configuration.classification, drop: source.drop,
-                privacy: configuration.privacy),
+                privacy: configuration.privacy, geoip: configuration.geoip),
             reader: fileReader, classifier: try classifier(configuration))
     }
 

@@ -23,13 +23,17 @@ public struct PipelineOptions: Sendable {
     public var drop = DropRules()
     /// What is kept of visitors' addresses (its key read, for `hash`).
     public var privacy = ClientPrivacy()
+    /// The MaxMind DB file visitors' countries are looked up in (before the address is truncated or
+    /// hashed); nil: none.
+    public var geoip: String? = nil
 
     public init(
         formats: [LogFormat], host: String? = nil, client: ClientSource = .remoteAddress,
         sessionizer: SessionizerConfiguration = .init(), maxLineLength: Int = 64 << 10, streaming: Bool = false,
         classification: Classification = Classification(), drop: DropRules = DropRules(),
-        privacy: ClientPrivacy = ClientPrivacy()
+        privacy: ClientPrivacy = ClientPrivacy(), geoip: String? = nil
     ) {
+        self.geoip = geoip
         self.privacy = privacy
         self.classification = classification
         self.drop = drop

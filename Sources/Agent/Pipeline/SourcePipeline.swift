@@ -1,5 +1,6 @@
 import AccessLog
 import ClientAddress
+import GeoIP
 import Sessionizer
 import Tailing
 import UserAgents
@@ -36,7 +37,9 @@ public struct SourcePipeline {
     private let drop: CompiledDropRules
     /// Truncates or hashes visitors' addresses (nil: they are kept as logged).
     private let masker: ClientMasker?
-    /// Whether each visitor's address is parsed (to drop it, truncate or hash it).
+    /// Looks up visitors' countries (nil: none).
+    private let geoip: GeoIPDatabase?
+    /// Whether each visitor's address is parsed (to drop it, look up its country, truncate or hash it).
     private let readsAddresses: Bool
 
     /// A pipeline for `options`, reading with `reader` (a new one when nil; it must read lines as long
@@ -79,7 +82,16 @@ public struct SourcePipeline {
             throw OptionsError("drop: \(error)")
         }
         masker = options.privacy.mode == .keep ? nil : ClientMasker(options.privacy)
-        readsAddresses = masker != nil || !drop.clients.isEmpty
+        if let path = options.geoip {
+            do {
+                geoip = try GeoIPDatabase(path: path)
+            } catch {
+                throw OptionsError(error.description)
+            }
+        } else {
+            geoip = nil
+        }
+        readsAddresses = masker != nil || !drop.clients.isEmpty || geoip != nil
         if options.classification.enabled || options.drop.bots || options.drop.assets {
             do {
                 self.classifier = try classifier ?? RequestClassifier(options.classification)
@@ -222,11 +234,15 @@ public struct SourcePipeline {
                     if found.forged { statistics.forgedClients += 1 }
                 }
                 var clientText = client.slice(of: bytes)
+                var visitorCountry: UInt16 = 0
                 if readsAddresses {
                     let address = IPAddress(clientText)
                     if let address, drop.dropsClient(address) {
                         statistics.droppedByReason[DropReason.client.rawValue] += 1
                         continue
+                    }
+                    if let geoip, let address, let country = try? geoip.country(of: address) {
+                        visitorCountry = country.rawValue
                     }
                     if let masker { clientText = masker.stored(clientText, address: address) }
                 }
@@ -236,6 +252,7 @@ public struct SourcePipeline {
                     userAgent: parsed.userAgent.slice(of: bytes),
                     origin: Origin.event(source: source, offset: offset + cursor.reader.offset),
                     escaping: formatEscaping[parsed.formatIndex])
+                event.country = visitorCountry
                 if let classifier {
                     let isAsset = classifier.isAsset(requestPath)
                     if isAsset && drop.assets {
