@@ -1,12 +1,20 @@
 // loggen: a deterministic generator of realistic access logs for the benchmarks.
 //
-//     loggen --format combined|vhost_combined --lines N [--seed S] [--bad-rate 0.001] [--rate R] [--hosts H] > access.log
+//     loggen --format combined|vhost_combined --lines N [--seed S] [--bad-rate 0.001] [--rate R] [--hosts H]
+//            [--stats] > access.log
 //
 // The same arguments give byte-identical output (xoshiro256** seeded by SplitMix64; no clock, no
 // environment). Visitors are simulated in event time: each makes bursts of requests a few seconds
 // apart (a page, then its assets), ends its session, and may come back after a gap spread around
 // 300 s, some just under and some just over. Lines are written when the request ends, so their times
 // are slightly out of order, as in real logs. About `--bad-rate` of the lines are damaged on purpose.
+//
+// The mix is that of real traffic (SPEC §8): many visitors make one request, crawlers come from many
+// addresses for a page or a few, so that about a fifth to a quarter of the lines start a visit (fewer
+// sessions, as sessiontail merges a client's visits within the gap); about a fifth of the requests are
+// crawlers' (user agents ua-parser calls Spider), about half are for assets; the user agents are thousands
+// of distinct ones (UserAgentPool.swift: real logs' and synthesised), drawn by popularity. --stats prints
+// the mix of what was written.
 //
 // Only the standard library and Glibc: it must write well over a million lines per second.
 
@@ -93,8 +101,10 @@ struct Zipf {
         self.cdf = cdf
     }
 
-    func sample(_ random: inout Random) -> Int {
-        let u = random.unit()
+    func sample(_ random: inout Random) -> Int { sample(unit: random.unit()) }
+
+    /// The rank whose share of the distribution covers `u` in `[0, 1)`.
+    func sample(unit u: Double) -> Int {
         var low = 0
         var high = cdf.count - 1
         while low < high {
@@ -228,71 +238,6 @@ struct StringTable {
     }
 }
 
-let loggenUserAgents: [StaticString] = [
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/129.0.0.0 Safari/537.36",
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/128.0.0.0 Safari/537.36",
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/129.0.0.0 Safari/537.36 Edg/129.0.0.0",
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:131.0) Gecko/20100101 Firefox/131.0",
-    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/129.0.0.0 Safari/537.36",
-    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.0 Safari/605.1.15",
-    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14.7; rv:131.0) Gecko/20100101 Firefox/131.0",
-    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/129.0.0.0 Safari/537.36",
-    "Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:131.0) Gecko/20100101 Firefox/131.0",
-    "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.0 Mobile/15E148 Safari/604.1",
-    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_6_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.6 Mobile/15E148 Safari/604.1",
-    "Mozilla/5.0 (iPad; CPU OS 17_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.6 Mobile/15E148 Safari/604.1",
-    "Mozilla/5.0 (Linux; Android 14; SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/129.0.6668.81 Mobile Safari/537.36",
-    "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/129.0.0.0 Mobile Safari/537.36",
-    "Mozilla/5.0 (Linux; Android 13; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/128.0.6613.127 Mobile Safari/537.36",
-    "Mozilla/5.0 (Linux; Android 14; SAMSUNG SM-A546B) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/26.0 Chrome/122.0.0.0 Mobile Safari/537.36",
-    "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) CriOS/129.0.6668.69 Mobile/15E148 Safari/604.1",
-    "Mozilla/5.0 (Windows NT 6.1; Win64; x64; rv:115.0) Gecko/20100101 Firefox/115.0",
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/129.0.0.0 Safari/537.36 OPR/114.0.0.0",
-    "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
-    "Mozilla/5.0 (Linux; Android 6.0.1; Nexus 5X Build/MMB29P) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/129.0.6668.70 Mobile Safari/537.36 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
-    "Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)",
-    "Mozilla/5.0 (compatible; YandexBot/3.0; +http://yandex.com/bots)",
-    "Mozilla/5.0 (compatible; AhrefsBot/7.0; +http://ahrefs.com/robot/)",
-    "Mozilla/5.0 (compatible; SemrushBot/7~bl; +http://www.semrush.com/bot.html)",
-    "Mozilla/5.0 (compatible; DotBot/1.2; +https://opensiteexplorer.org/dotbot; help@moz.com)",
-    "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; GPTBot/1.2; +https://openai.com/gptbot)",
-    "Mozilla/5.0 (compatible; Baiduspider/2.0; +http://www.baidu.com/search/spider.html)",
-    "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)",
-    "Twitterbot/1.0",
-    "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)",
-    "Mozilla/5.0 (compatible; UptimeRobot/2.0; http://www.uptimerobot.com/)",
-    "curl/8.5.0",
-    "curl/7.68.0",
-    "Wget/1.21.4",
-    "python-requests/2.32.3",
-    "Go-http-client/1.1",
-    "Go-http-client/2.0",
-    "okhttp/4.12.0",
-    "Apache-HttpClient/4.5.14 (Java/17.0.12)",
-    "axios/1.7.7",
-    "PostmanRuntime/7.42.0",
-    "Prometheus/2.54.1",
-    "kube-probe/1.30",
-    "ELB-HealthChecker/2.0",
-    // Apache writes a quote in a header as \" and a backslash as \\.
-    "Mozilla/5.0 (compatible; \\\"SiteAuditBot\\\"/1.4; +https://audit.example/bot)",
-    "Mozilla/4.0 (compatible; MSIE 8.0; Windows NT 6.1; Trident/4.0; C:\\\\Program Files\\\\Toolbar\\\\)",
-    "PowerShell/7.4.5 (Windows NT 10.0; Microsoft Windows 10.0.22631; en-US) C:\\\\Users\\\\",
-    // nginx writes a quote as \x22.
-    "Mozilla/5.0 \\x22Mozilla/5.0 (Windows NT 10.0; Win64; x64)\\x22 zgrab/0.x",
-    "sqlmap/1.8.9#stable (https://sqlmap.org) \\x22' OR 1=1 --\\x22",
-    "-",
-]
-
-/// Rough weights of the user agents (browsers first): a visitor's agent is drawn from these.
-let loggenUserAgentWeights: [Int] = [
-    160, 60, 50, 40, 70, 60, 15, 20, 10, 90, 40, 20, 60, 50, 30, 20, 15, 5, 8,
-    30, 20, 15, 6, 12, 8, 4, 6, 3, 6, 6, 3, 10,
-    30, 15, 8, 25, 15, 8, 12, 5, 6, 2, 15, 25, 25,
-    4, 4, 2,
-    4, 2, 8,
-]
-
 let loggenSearchWords: [StaticString] = [
     "shoes", "red", "running", "jacket", "winter", "sale", "laptop", "bag", "gift", "coffee", "mug", "linux",
     "swift", "nginx", "tutorial", "pricing", "free", "shipping", "size", "guide", "return", "policy", "login",
@@ -351,16 +296,18 @@ func fail(_ message: String) -> Never {
 
 let usage = """
     usage: loggen --format combined|vhost_combined --lines N [--seed S] [--bad-rate P] [--rate R] [--hosts H]
+                  [--stats]
       --lines N      lines to write
       --seed S       seed (default 1); the same arguments give byte-identical output
       --bad-rate P   share of damaged lines (default 0.001)
       --rate R       average lines per second of log time (default 1000)
       --hosts H      virtual hosts, the first ones the busiest (default 200)
+      --stats        print the traffic's mix to standard error at the end (a line starting `loggen:`)
       --version      print the generator version (changes whenever the output would)
     """
 
 /// Bumped whenever the output for the same arguments changes, so that cached data is regenerated.
-let generatorVersion = "loggen 1"
+let generatorVersion = "loggen 2"
 
 struct Options {
     var format: Format
@@ -369,6 +316,7 @@ struct Options {
     var badRate = 0.001
     var rate = 1000.0
     var hosts = 200
+    var stats = false
 }
 
 func parseArguments() -> Options {
@@ -403,6 +351,8 @@ func parseArguments() -> Options {
         case "--hosts":
             guard let h = Int(value(argument)), h > 0, h <= 10_000 else { fail("--hosts needs a count in 1...10000") }
             options.hosts = h
+        case "--stats":
+            options.stats = true
         case "--version":
             print(generatorVersion)
             exit(0)
@@ -432,6 +382,8 @@ enum Method: UInt8 {
 }
 
 struct Visitor {
+    /// A crawler (its requests are a Spider's to ua-parser), or a person's browser or client.
+    var isCrawler = false
     var address: Int32 = 0
     var host: Int32 = 0
     var agent: Int32 = 0
@@ -446,6 +398,8 @@ struct Visitor {
     var previousKind: Kind = .page
     var previousParameter: Int32 = 0
     var user: Int32 = -1
+    /// A visitor who makes one request and is gone.
+    var single = false
 }
 
 /// Cached `dd/Mon/yyyy:hh:mm:ss ±hhmm` for one offset, since most lines of a second share it.
@@ -472,12 +426,17 @@ struct Generator {
     var random: Random
     var out = Output()
     let addresses: StringTable
+    /// Crawlers' addresses (they come from many, each seldom).
+    let crawlerAddresses: StringTable
     let hosts: StringTable
     let addressZipf: Zipf
     let hostZipf: Zipf
-    let agentCumulative: [Int]
+    /// User agents: browsers and other clients, then crawlers (from `crawlerAgentBase` on).
+    let agents: StringTable
+    let crawlerAgentBase: Int
+    let browserZipf: Zipf
+    let crawlerZipf: Zipf
     // The tables, held here so that the hot loop does not go through global accessors.
-    let userAgents = loggenUserAgents
     let searchWords = loggenSearchWords
     let pageNames = loggenPageNames
     let blogSlugs = loggenBlogSlugs
@@ -488,13 +447,18 @@ struct Generator {
     /// Min-heap of (event time in ms since the start) << 24 | visitor slot.
     var heap: [UInt64] = []
     var timeCaches = [TimeCache](repeating: TimeCache(), count: 3)
+    // For --stats.
+    var agentSeen: [Bool]
+    var visitStarts = 0
+    var crawlerLines = 0
+    var assetLines = 0
 
     init(options: Options) {
         self.options = options
         random = Random(seed: options.seed)
         let seed = options.seed
         // Client addresses; about one in ten is IPv6 (documentation prefix 2001:db8::/32).
-        addresses = StringTable(count: 200_000, stride: 40) { i, out in
+        addresses = StringTable(count: Generator.addressCount, stride: 40) { i, out in
             let h = mix64(seed ^ 0xA11D_0000 ^ UInt64(i))
             if h % 10 == 0 {
                 out.text("2001:db8:")
@@ -535,16 +499,35 @@ struct Generator {
             out.decimal(i)
             out.text(loggenHostTLDs[Int((h >> 32) % UInt64(loggenHostTLDs.count))])
         }
-        addressZipf = Zipf(count: 200_000, exponent: 0.9)
-        hostZipf = Zipf(count: options.hosts, exponent: 1.0)
-        precondition(loggenUserAgentWeights.count == loggenUserAgents.count)
-        var cumulative: [Int] = []
-        var sum = 0
-        for w in loggenUserAgentWeights {
-            sum += w
-            cumulative.append(sum)
+        crawlerAddresses = StringTable(count: Generator.crawlerAddressCount, stride: 40) { i, out in
+            // A few crawler networks, addresses spread inside each.
+            let h = mix64(0xC2A3_0000 ^ UInt64(i))
+            let networks: [(Int, Int)] = [(66, 249), (40, 77), (157, 55), (207, 46), (5, 255), (54, 36), (85, 208)]
+            let (a, b) = networks[Int(h % UInt64(networks.count))]
+            out.decimal(a)
+            out.byte(UInt8(ascii: "."))
+            out.decimal(b)
+            out.byte(UInt8(ascii: "."))
+            out.decimal(Int(h >> 8 & 0xFF))
+            out.byte(UInt8(ascii: "."))
+            out.decimal(Int(h >> 16 & 0xFF))
         }
-        agentCumulative = cumulative
+        addressZipf = Zipf(count: Generator.addressCount, exponent: 0.5)
+        hostZipf = Zipf(count: options.hosts, exponent: 1.0)
+        let browsers = agentPool(
+            hand: handBrowserAgents, real: realBrowserAgents, realEvery: 5, count: Generator.browserAgentCount,
+            synthetic: syntheticBrowser)
+        let crawlers = agentPool(
+            hand: handCrawlerAgents, real: realCrawlerAgents, realEvery: 4, count: Generator.crawlerAgentCount,
+            synthetic: syntheticCrawler)
+        let allAgents = browsers + crawlers
+        agents = StringTable(count: allAgents.count, stride: 512) { i, out in
+            allAgents[i].withUnsafeBufferPointer { out.bytes($0.baseAddress!, $0.count) }
+        }
+        crawlerAgentBase = browsers.count
+        browserZipf = Zipf(count: browsers.count, exponent: 1.0)
+        crawlerZipf = Zipf(count: crawlers.count, exponent: 1.0)
+        agentSeen = [Bool](repeating: false, count: allAgents.count)
 
         // Enough visitors in flight for the line rate: their mean delay between requests is about 20 s.
         let count = max(1, min(1 << 22, Int(options.rate * 20)))
@@ -566,12 +549,13 @@ struct Generator {
         }
     }
 
-    func agent(_ r: UInt64) -> Int {
-        let x = Int(r % UInt64(agentCumulative.last!))
-        var i = 0
-        while agentCumulative[i] <= x { i += 1 }
-        return i
-    }
+    static let addressCount = 400_000
+    static let crawlerAddressCount = 50_000
+    static let browserAgentCount = 5_000
+    static let crawlerAgentCount = 1_200
+    /// Shares of new visitors: crawlers, and people who make one request (no assets, no return).
+    static let crawlerShare = 0.58
+    static let oneRequestShare = 0.3
 
     mutating func heapPush(_ v: UInt64) {
         heap.append(v)
@@ -601,21 +585,37 @@ struct Generator {
 
     mutating func newVisitor() -> Visitor {
         var v = Visitor()
+        v.host = Int32(hostZipf.sample(&random))
+        if random.chance(Generator.crawlerShare) {
+            // A crawler: from one of many addresses, a page or a few, no assets, no return.
+            v.isCrawler = true
+            v.address = Int32(random.below(Generator.crawlerAddressCount))
+            v.agent = Int32(crawlerAgentBase + crawlerZipf.sample(&random))
+            v.left = random.chance(0.7) ? 1 : Int32(2 + random.below(4))
+            v.returns = 0
+            return v
+        }
         let address = addressZipf.sample(&random)
         v.address = Int32(address)
-        v.host = Int32(hostZipf.sample(&random))
         // An address mostly keeps its browser.
         let h = mix64(UInt64(address) ^ 0xA6E7)
-        v.agent = Int32(agent(random.chance(0.85) ? h : random.next()))
-        v.returns = random.chance(0.35) ? Int32(1 + random.below(4)) : 0
+        v.agent = Int32(browserZipf.sample(unit: random.chance(0.85) ? Double(h >> 11) * 0x1p-53 : random.unit()))
         v.user = random.chance(0.03) ? Int32(random.below(userNames.count)) : -1
+        if random.chance(Generator.oneRequestShare) {
+            // One request: a feed reader, an API client, a link preview, a visitor who leaves at once.
+            v.left = 1
+            v.returns = 0
+            v.single = true
+            return v
+        }
+        v.returns = random.chance(0.35) ? Int32(1 + random.below(4)) : 0
         startSession(&v)
         return v
     }
 
     mutating func startSession(_ v: inout Visitor) {
         // Page views per session: mostly a few, some many.
-        v.left = Int32(1 + min(200, Int(random.exponential(mean: random.chance(0.9) ? 3 : 20))))
+        v.left = Int32(1 + min(200, Int(random.exponential(mean: random.chance(0.9) ? 1.5 : 12))))
         v.hasPrevious = false
         v.assets = 0
     }
@@ -734,7 +734,24 @@ struct Generator {
             var parameter: Int32
             var method = Method.get
             let isAsset = v.assets > 0
-            if isAsset {
+            if v.isCrawler {
+                // Pages, now and then robots.txt first.
+                method = .get
+                switch random.below(100) {
+                case 0..<12 where !v.hasPrevious:
+                    kind = .robots
+                    parameter = 0
+                case 0..<40:
+                    kind = .page
+                    parameter = Int32(random.below(pageNames.count * 3))
+                case 40..<80:
+                    kind = .product
+                    parameter = Int32(1 + random.below(50_000))
+                default:
+                    kind = .blogPost
+                    parameter = Int32(random.below(100))
+                }
+            } else if isAsset {
                 v.assets -= 1
                 if random.chance(0.5) {
                     kind = .asset
@@ -766,8 +783,9 @@ struct Generator {
                     parameter = 0
                     if random.chance(0.6) { method = .post }
                 default:
+                    // A scanner's probe (robots.txt is the crawlers').
                     kind = .robots
-                    parameter = Int32(random.below(2))
+                    parameter = 1
                 }
                 if random.chance(0.02) { method = .head }
             }
@@ -815,7 +833,15 @@ struct Generator {
                 hosts.write(Int(v.host), to: &out)
                 out.text(random.chance(0.85) ? ":443 " : ":80 ")
             }
-            addresses.write(Int(v.address), to: &out)
+            if v.isCrawler {
+                crawlerAddresses.write(Int(v.address), to: &out)
+                crawlerLines += 1
+            } else {
+                addresses.write(Int(v.address), to: &out)
+            }
+            if isAsset { assetLines += 1 }
+            if !v.hasPrevious && !isAsset { visitStarts += 1 }
+            agentSeen[Int(v.agent)] = true
             out.text(" - ")
             if v.user >= 0 && (kind == .login || kind == .api || kind == .page) {
                 out.text(userNames[Int(v.user)])
@@ -856,7 +882,7 @@ struct Generator {
                 }
             }
             out.text("\" \"")
-            out.text(userAgents[Int(v.agent)])
+            agents.write(Int(v.agent), to: &out)
             out.byte(UInt8(ascii: "\""))
 
             // Damage about `badRate` of the lines.
@@ -900,14 +926,17 @@ struct Generator {
                 v.hasPrevious = true
                 v.previousKind = kind
                 v.previousParameter = parameter
-                if kind == .page || kind == .product || kind == .blogPost {
-                    v.assets = random.chance(0.6) ? Int32(random.below(6)) : 0
+                if !v.isCrawler && !v.single && (kind == .page || kind == .product || kind == .blogPost) {
+                    v.assets = random.chance(0.8) ? Int32(random.below(7)) : 0
                 }
                 v.left -= 1
             }
             var delay: Int
             if v.assets > 0 {
                 delay = 20 + random.below(800)
+            } else if v.left > 0 && v.isCrawler {
+                // A crawler's next page: a few seconds on.
+                delay = 1_000 + random.below(20_000)
             } else if v.left > 0 {
                 // The next page: a few seconds, now and then a long read.
                 delay =
@@ -930,6 +959,20 @@ struct Generator {
             heapReplaceTop(UInt64(now + delay) << 24 | UInt64(slot))
         }
         out.flush()
+        if options.stats {
+            let n = Double(max(1, options.lines))
+            func percent(_ count: Int) -> String {
+                let tenths = Int((Double(count) / n * 1000).rounded())
+                return "\(tenths / 10).\(tenths % 10) %"
+            }
+            let distinct = agentSeen.reduce(0) { $0 + ($1 ? 1 : 0) }
+            let crawlers = agentSeen[crawlerAgentBase...].reduce(0) { $0 + ($1 ? 1 : 0) }
+            let text =
+                "loggen: \(options.lines) lines; \(percent(visitStarts)) start a visit, \(percent(crawlerLines)) "
+                + "from crawlers, \(percent(assetLines)) for assets; \(distinct) distinct user agents "
+                + "(\(crawlers) crawlers')\n"
+            _ = text.utf8CString.withUnsafeBufferPointer { write(2, $0.baseAddress, $0.count - 1) }
+        }
     }
 }
 
