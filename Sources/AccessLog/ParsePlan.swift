@@ -35,6 +35,9 @@ public struct ParsePlan: Sendable {
     public let hasHost: Bool
     /// Whether lines carry `X-Forwarded-For`.
     public let hasForwardedFor: Bool
+    /// Whether lines carry the request method (`$request`, `%r`, `$request_method`, `%m`): then a request
+    /// line that is empty, `-` or without a method has none, rather than one that was not logged.
+    public let hasMethod: Bool
     /// Whether lines carry the request header named as the client header (``ParsedLine/clientHeader``);
     /// `false` when none was named.
     public let hasClientHeader: Bool
@@ -122,6 +125,7 @@ public struct ParsePlan: Sendable {
         self.timeField = timeField
         self.hasHost = seen.contains(LogField.host.rawValue)
         self.hasForwardedFor = seen.contains(LogField.forwardedFor.rawValue)
+        self.hasMethod = seen.contains(LogField.request.rawValue) || seen.contains(LogField.method.rawValue)
         self.clientHeaderIsForwardedFor = clientHeaderIsForwardedFor
         self.hasClientHeader =
             clientHeaderIsForwardedFor ? hasForwardedFor : seen.contains(LogField.clientHeader.rawValue)

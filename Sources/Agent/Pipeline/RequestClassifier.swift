@@ -56,6 +56,9 @@ public final class RequestClassifier {
     let agents: UserAgentClassifier
     /// Extensions packed into integers (up to 8 bytes, lower-cased): no `String` per request.
     private let assets: Set<UInt64>
+    /// Extensions that do not pack, longer than 8 bytes (`webmanifest`) or with a dot (`tar.gz`): each
+    /// compared with the end of the path, lower-cased, with its leading dot. None by default.
+    private let otherAssets: [[UInt8]]
 
     /// Loads the regexes and compiles the patterns (lazily: a pattern is compiled when first needed).
     public init(_ classification: Classification) throws(UsageError) {
@@ -75,11 +78,17 @@ public final class RequestClassifier {
             throw UsageError("\(error)")
         }
         var packed = Set<UInt64>()
+        var other: [[UInt8]] = []
         for ext in classification.assetExtensions {
             let bytes = Array(ext.lowercased().utf8)
-            if let key = bytes.withUnsafeBytes({ RequestClassifier.pack($0) }) { packed.insert(key) }
+            if !bytes.contains(UInt8(ascii: ".")), let key = bytes.withUnsafeBytes({ RequestClassifier.pack($0) }) {
+                packed.insert(key)
+            } else {
+                other.append([UInt8(ascii: ".")] + bytes)
+            }
         }
         assets = packed
+        otherAssets = other
     }
 
     /// Up to 8 bytes as one integer, ASCII lower-cased; nil for longer.
@@ -97,6 +106,7 @@ public final class RequestClassifier {
     /// Whether a path's last segment ends in an asset extension.
     @inline(__always)
     func isAsset(_ path: UnsafeRawBufferPointer) -> Bool {
+        if !otherAssets.isEmpty && endsInOtherAsset(path) { return true }
         var i = path.count
         while i > 0 {
             let b = path[i - 1]
@@ -112,12 +122,31 @@ public final class RequestClassifier {
         return false
     }
 
-    /// Whether a request that is no asset was a page view, by its method and status. A format without
-    /// a method (nothing logged) passes on its status alone.
+    /// Whether the path's last segment ends in one of ``otherAssets`` (ASCII case-insensitive).
+    func endsInOtherAsset(_ path: UnsafeRawBufferPointer) -> Bool {
+        var segment = path.count
+        while segment > 0 && path[segment - 1] != UInt8(ascii: "/") { segment -= 1 }
+        for ext in otherAssets where path.count - segment >= ext.count {
+            var k = 0
+            let start = path.count - ext.count
+            while k < ext.count {
+                let b = path[start + k]
+                let lower = b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z") ? b | 0x20 : b
+                if lower != ext[k] { break }
+                k += 1
+            }
+            if k == ext.count { return true }
+        }
+        return false
+    }
+
+    /// Whether a request that is no asset was a page view, by its method and status. A request of a
+    /// format that logs no method (`methodLogged` false) passes on its status alone; where the format logs
+    /// one, a request line that is empty, `-` or without a method is no page view.
     @inline(__always)
-    static func isPageView(method: UnsafeRawBufferPointer, status: Int32) -> Bool {
+    static func isPageView(method: UnsafeRawBufferPointer, status: Int32, methodLogged: Bool) -> Bool {
         guard (200...299).contains(status) || status == 304 else { return false }
-        return method.isEmpty || isMethod(method, "GET") || isMethod(method, "POST")
+        return !methodLogged || isMethod(method, "GET") || isMethod(method, "POST")
     }
 
     @inline(__always)

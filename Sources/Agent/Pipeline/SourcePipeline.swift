@@ -22,6 +22,8 @@ public struct SourcePipeline {
     private let parser: MultiFormatParser
     /// Per format: whether its lines carry the host, and how it escapes its fields.
     private let formatHasHost: [Bool]
+    /// Per format: whether its lines carry the request method (a page view needs `GET` or `POST` then).
+    private let formatHasMethod: [Bool]
     private let formatEscaping: [FieldEscaping]
     /// Reads files as lines; shared by the daemon's sources (they read one file at a time).
     private let reader: FileReader
@@ -66,6 +68,7 @@ public struct SourcePipeline {
             throw OptionsError(error.description)
         }
         formatHasHost = options.formats.map(\.plan.hasHost)
+        formatHasMethod = options.formats.map(\.plan.hasMethod)
         formatEscaping = options.formats.map(\.plan.escaping)
         store = WindowStore(configuration: options.sessionizer)
         // A quarter of the memory cap, at most 16 MiB, holds fragments before they are sorted to disk.
@@ -269,7 +272,10 @@ public struct SourcePipeline {
                         event.classified = true
                         event.isBot = isBot
                         event.isPageView =
-                            !isAsset && RequestClassifier.isPageView(method: method, status: parsed.status)
+                            !isAsset
+                            && RequestClassifier.isPageView(
+                                method: method, status: parsed.status,
+                                methodLogged: formatHasMethod[parsed.formatIndex])
                         event.query = parsed.query.slice(of: bytes)
                         if event.isPageView { statistics.pageViews += 1 }
                         if isBot { statistics.botEvents += 1 }
