@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The Debian package, tested as an administrator would meet it (make test; as root, inside
 # pg_virtualenv, which sets PGHOST, PGPORT, PGUSER, PGPASSWORD for a throwaway cluster):
-#   lintian (no error, no warning) → dpkg -i → files, conffile, user and group, state directory →
+#   lintian (no error, no warning) → dpkg -i → files, conffile, user and group, state directory, the
+#   privacy key (created once, root:sessiontail 0640, kept on reinstall) →
 #   check-config on the installed conffile → the man page renders → systemd-analyze security
 #   (exposure ≤ 2.0) and verify → the installed daemon run as the unit runs it (its User=, Group=,
 #   UMask=, ExecStartPre=, ExecStart=, a systemd-like environment, NOTIFY_SOCKET and JOURNAL_STREAM;
@@ -104,6 +105,12 @@ ok "system user sessiontail (uid $uid, home $home, shell $shell), groups: $(id -
 [[ $(stat -c '%U %G %a' /var/lib/sessiontail) == "sessiontail adm 750" ]] \
     || fail "/var/lib/sessiontail is $(stat -c '%U %G %a' /var/lib/sessiontail)"
 ok "/var/lib/sessiontail: sessiontail adm 750"
+key=/etc/sessiontail/client.key
+[[ $(stat -c '%U %G %a %s' "$key") == "root sessiontail 640 32" ]] \
+    || fail "$key is $(stat -c '%U %G %a %s bytes' "$key" 2>&1)"
+runuser -u sessiontail -- head -c 32 "$key" | cmp -s - "$key" || fail "the daemon's user cannot read $key"
+runuser -u nobody -- cat "$key" >/dev/null 2>&1 && fail "nobody can read $key"
+ok "$key: 32 random bytes, root:sessiontail 0640, readable by the daemon's user alone"
 
 echo "== check-config on the installed conffile"
 sessiontail check-config --config "$conffile" >"$work/check.out" || fail "check-config: $(cat "$work/check.out")"
@@ -315,7 +322,9 @@ ok "every log line carries a priority"
 
 echo "== reinstall (upgrade path): state and the edited conffile stay"
 ls /var/lib/sessiontail >"$work/state.before"
+key_before=$(od -An -tx1 /etc/sessiontail/client.key | tr -d ' \n')
 dpkg -i "$deb" >"$work/dpkg.log" 2>&1 || fail "dpkg -i again: $(cat "$work/dpkg.log")"
+[[ $(od -An -tx1 /etc/sessiontail/client.key | tr -d ' \n') == "$key_before" ]] || fail "reinstalling replaced the key"
 grep -q 'dbname=sessiontail_package_test' "$conffile" || fail "reinstalling replaced the edited conffile"
 ls /var/lib/sessiontail | cmp -s - "$work/state.before" || fail "reinstalling changed the state directory"
 [[ -s /var/lib/sessiontail/status.json ]] || fail "no status.json kept"

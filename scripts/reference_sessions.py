@@ -26,8 +26,9 @@ and the sessions get five more columns, `page_views,is_bot,browser,os,device`:
   defaults; --asset-extensions as sessionize's: a comma-separated list that
   replaces them, or adds to them when its first item is `default`);
 - a bot's request: ua-parser's device family is `Spider`, or the user agent is
-  empty or `-` (a format without one, `common`, logs none: every request is a
-  bot's), or the request is `GET /robots.txt`;
+  empty or `-` (a format without one, `common`, logs none: that says nothing of
+  bots, and its families are ua-parser's for an empty one), or the request is
+  `GET /robots.txt`;
 - `page_views` counts a session's page views, `is_bot` is whether any of its
   requests was a bot's (`true`/`false`);
 - browser, os, device: ua-parser's families (`Other` where no rule matches) of
@@ -276,7 +277,8 @@ def main(argv=None):
             len(evs), sum(e[1] for e in evs), sum(e[2] for e in evs))
         if classify:
             page_views = sum(e[3] for e in evs)
-            bot = any(e[4] or agents.is_bot(e[7]) for e in evs)
+            # A format that logs no user agent (common) says nothing of bots by it.
+            bot = any(e[4] or (args.format == "combined" and agents.is_bot(e[7])) for e in evs)
             browser, os_family, device = agents.of(firsts[n][7])
             row += b",%d,%s,%s,%s,%s" % (page_views, b"true" if bot else b"false", family_bytes(browser),
                                          family_bytes(os_family), family_bytes(device))

@@ -305,7 +305,7 @@ ok "started (Type=notify: ready); main PID $pid: user sessiontail ($uid), group 
 # compare TABLE HOST LOG: "batch-rows table-rows batch-events table-events differing-rows", the batch
 # being `sessiontail sessionize` on LOG in the guest, loaded into PostgreSQL as it is written.
 columns="host, ip, session_start, session_end, event_count, bytes, landing_path, referrer, user_agent, error_count,
-    page_views, is_bot, exit_path, referrer_host, channel, utm_source, utm_medium, utm_campaign, browser, os, device"
+    page_views, is_bot, exit_path, referrer_host, channel, utm_source, utm_medium, utm_campaign, browser, os, device, country"
 compare() {
     local table=$1 host=$2 log=$3
     if ! guest sh -c "sessiontail sessionize --host $host --gap 5m --lateness 0s $log >/tmp/batch.csv 2>/tmp/batch.err"; then
@@ -316,7 +316,7 @@ compare() {
 CREATE TEMP TABLE batch (host text, ip text, session_start timestamptz, session_end timestamptz, event_count bigint,
     bytes bigint, landing_path text, referrer text, user_agent text, error_count bigint, page_views bigint,
     is_bot boolean, exit_path text, referrer_host text, channel text, utm_source text, utm_medium text,
-    utm_campaign text, browser text, os text, device text);
+    utm_campaign text, browser text, os text, device text, country text);
 \\copy batch FROM '/tmp/batch.csv' WITH (FORMAT csv, HEADER true)
 CREATE TEMP VIEW stored AS SELECT $columns FROM $table;
 SELECT (SELECT count(*) FROM batch), (SELECT count(*) FROM stored),

@@ -38,6 +38,9 @@ public struct ParsePlan: Sendable {
     /// Whether lines carry the request method (`$request`, `%r`, `$request_method`, `%m`): then a request
     /// line that is empty, `-` or without a method has none, rather than one that was not logged.
     public let hasMethod: Bool
+    /// Whether lines carry the user agent (`$http_user_agent`, `%{User-Agent}i`): a format that logs none
+    /// (`common`) says nothing of bots by it, where an empty or `-` user agent is a bot's.
+    public let hasUserAgent: Bool
     /// Whether lines carry the request header named as the client header (``ParsedLine/clientHeader``);
     /// `false` when none was named.
     public let hasClientHeader: Bool
@@ -126,6 +129,7 @@ public struct ParsePlan: Sendable {
         self.hasHost = seen.contains(LogField.host.rawValue)
         self.hasForwardedFor = seen.contains(LogField.forwardedFor.rawValue)
         self.hasMethod = seen.contains(LogField.request.rawValue) || seen.contains(LogField.method.rawValue)
+        self.hasUserAgent = seen.contains(LogField.userAgent.rawValue)
         self.clientHeaderIsForwardedFor = clientHeaderIsForwardedFor
         self.hasClientHeader =
             clientHeaderIsForwardedFor ? hasForwardedFor : seen.contains(LogField.clientHeader.rawValue)

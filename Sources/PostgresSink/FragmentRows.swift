@@ -77,6 +77,7 @@ public struct FragmentRows {
     public mutating func append(_ fragment: Fragment, unlessShipped: Bool = false) {
         let id = id(of: fragment)
         if unlessShipped && !ids.insert(id).inserted { return }
+        startMonths.insert(Partitions.month(ofMillis: fragment.start))
         var host: [UInt8] = []
         fragment.host.withUnsafeBytes { FieldText.appendPrintable($0, to: &host) }
         var ip: [UInt8] = []
@@ -119,8 +120,12 @@ public struct FragmentRows {
         count += 1
     }
 
+    /// The months (``Partitions/month(ofMillis:)``) the rows' sessions start in.
+    public private(set) var startMonths: Set<Partitions.Month> = []
+
     /// Forgets the rows (keeping the buffer).
     public mutating func removeAll() {
+        startMonths.removeAll(keepingCapacity: true)
         data.removeAll(keepingCapacity: true)
         ids.removeAll(keepingCapacity: true)
         count = 0

@@ -21,7 +21,15 @@ public final class FragmentShipper {
     public let agentID: String
     /// What the agent keeps of clients' addresses: the table must record the same.
     public let client: ClientSetting
+    /// How long sessions are kept (`13 months`, as ``Partitions/retention(_:)`` reads it); nil: forever.
+    public let retention: String?
     private let conninfo: String
+    /// Months whose partition is known to exist (or to be covered) on this connection.
+    private var knownMonths: Set<Partitions.Month> = []
+    /// When retention was last applied (seconds since the epoch).
+    private var retentionAppliedAt = 0
+    /// What happened that the operator should read (partitions dropped), since the last ``takeNotices()``.
+    private var notices: [String] = []
     private var connection: PostgresConnection? = nil
     private var rows: FragmentRows
     private var backoff = Backoff()
@@ -36,9 +44,10 @@ public final class FragmentShipper {
 
     public init(
         conninfo: String, table: SessionTable, gapMillis: Int64, agentID: String, client: ClientSetting = .keep,
-        backoff: Backoff = Backoff()
+        retention: String? = nil, backoff: Backoff = Backoff()
     ) {
         self.client = client
+        self.retention = retention
         self.conninfo = conninfo
         self.table = table
         self.gapMillis = gapMillis
@@ -70,7 +79,46 @@ public final class FragmentShipper {
             );
             """)
         connection = fresh
+        knownMonths = []
+        // This month's partition and the next one's, ahead of the sessions that need them.
+        let now = Partitions.month(ofMillis: Int64(time(nil)) * 1000)
+        try ensurePartitions([now, now + 1], on: fresh)
+        retentionAppliedAt = 0
+        try applyRetentionIfDue(on: fresh)
         return fresh
+    }
+
+    /// Makes the partitions of `months` that are not known to exist.
+    private func ensurePartitions(_ months: Set<Partitions.Month>, on connection: PostgresConnection)
+        throws(PostgresError)
+    {
+        let missing = months.subtracting(knownMonths)
+        guard !missing.isEmpty else { return }
+        try connection.execute(Partitions.creating(missing, of: table, retention: retention))
+        knownMonths.formUnion(missing)
+    }
+
+    /// Drops partitions past the retention period, at most once an hour.
+    private func applyRetentionIfDue(on connection: PostgresConnection) throws(PostgresError) {
+        guard let retention else { return }
+        let now = time(nil)
+        guard now - retentionAppliedAt >= 3600 else { return }
+        let (partitions, ledgerRows) = try Partitions.applyRetention(connection, table, retention: retention)
+        retentionAppliedAt = now
+        knownMonths = []
+        for partition in partitions {
+            notices.append(
+                "retention \(retention): dropped partition \(partition) of \(table) (all its sessions older)")
+        }
+        if ledgerRows > 0 {
+            notices.append("retention \(retention): forgot \(ledgerRows) fragments applied to \(table) before it")
+        }
+    }
+
+    /// What happened that the operator should read (partitions dropped by retention), once.
+    public func takeNotices() -> [String] {
+        defer { notices.removeAll() }
+        return notices
     }
 
     /// Ships one batch in one transaction, once. Returns the number of fragments that were new.
@@ -83,6 +131,8 @@ public final class FragmentShipper {
         if rows.count == 0 { return 0 }
         let connection = try openConnection()
         do {
+            try applyRetentionIfDue(on: connection)
+            try ensurePartitions(Set(rows.startMonths), on: connection)
             // JIT compiling the merge costs more than it saves (the table's statistics lag behind it).
             // READ COMMITTED whatever the database's default: after waiting for a key's lock, the merge
             // must see the sessions another agent committed meanwhile.
@@ -139,6 +189,14 @@ public final class FragmentShipper {
         return true
     }
 
+    /// Sessions that start before the retention period are recorded as applied and go no further (their
+    /// partition was dropped, or is about to be).
+    private var retentionStatement: String {
+        guard let retention else { return "" }
+        return
+            "DELETE FROM sessiontail_staging WHERE start_ms < extract(epoch FROM now() - interval '\(retention)') * 1000;"
+    }
+
     /// The statements after the COPY. Only the gap (an integer) and the validated table names are
     /// written into the SQL; every value arrives through COPY.
     private var applyStatements: String {
@@ -164,6 +222,7 @@ public final class FragmentShipper {
                 RETURNING fragment_id
             )
             DELETE FROM sessiontail_staging s WHERE NOT EXISTS (SELECT 1 FROM fresh WHERE fresh.fragment_id = s.fragment_id);
+            \(retentionStatement)
 
             SELECT count(*) FROM (
                 SELECT pg_advisory_xact_lock(7414, k) FROM (

@@ -22,11 +22,23 @@ public enum Schema {
                     gap_ms bigint NOT NULL,
                     created_at timestamptz NOT NULL DEFAULT now(),
                     migrated_at timestamptz NOT NULL DEFAULT now()
-                );
-                ALTER TABLE sessiontail_schema
-                    ADD COLUMN IF NOT EXISTS client_mode text NOT NULL DEFAULT 'keep',
-                    ADD COLUMN IF NOT EXISTS key_fingerprint text;
+                )
                 """)
+            // Added by schema version 3; altered only when missing (an agent may share the table, owned by
+            // another role, with SELECT, INSERT and UPDATE granted: packaging/sql/roles.sql).
+            let columns = try connection.execute(
+                """
+                SELECT count(*) FROM pg_attribute
+                WHERE attrelid = 'sessiontail_schema'::regclass AND attname IN ('client_mode', 'key_fingerprint')
+                """)
+            if columns.rows.first?[0] != "2" {
+                try connection.execute(
+                    """
+                    ALTER TABLE sessiontail_schema
+                        ADD COLUMN IF NOT EXISTS client_mode text NOT NULL DEFAULT 'keep',
+                        ADD COLUMN IF NOT EXISTS key_fingerprint text
+                    """)
+            }
             let found = try connection.execute(
                 "SELECT version, gap_ms, client_mode, key_fingerprint FROM sessiontail_schema WHERE table_name = $1",
                 parameters: [table.name])
@@ -86,9 +98,44 @@ public enum Schema {
     }
 
     /// Version 3: the visitor's country (ISO 3166 alpha-2, from the session's first event; NULL when
-    /// unknown or not looked up).
+    /// unknown or not looked up), and a view of the sessions without the visitor's address, to grant
+    /// analysts who need no address (`packaging/sql/roles.sql`).
+    ///
+    /// And the table partitioned by month of `session_start` (``Partitions``): a plain table of an earlier
+    /// version is taken over in place, as the partition of everything up to the end of the month of its
+    /// latest session (`<table>_p0`, attached, no row moved), beside a default partition; new months get
+    /// partitions of their own as sessions arrive.
     static func migrationToVersion3(_ table: SessionTable) -> String {
-        "ALTER TABLE \(table.quoted) ADD COLUMN IF NOT EXISTS country text"
+        let t = table.quoted
+        let legacy = table.sibling("_p0")
+        return """
+            DO $partition$
+            DECLARE
+                bound timestamptz;
+            BEGIN
+                IF (SELECT relkind FROM pg_class WHERE oid = to_regclass('\(t)')) = 'r' THEN
+                    ALTER TABLE \(t) RENAME TO "\(table.bareName)_p0";
+                    DROP INDEX IF EXISTS \(table.sibling("_host_start"));
+                    DROP INDEX IF EXISTS \(table.sibling("_key_end"));
+                    CREATE TABLE \(t) (LIKE \(legacy) INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING COMMENTS)
+                        PARTITION BY RANGE (session_start);
+                    CREATE INDEX "\(table.bareName)_host_start" ON \(t) (host, session_start);
+                    CREATE INDEX "\(table.bareName)_key_end" ON \(t) (host, ip, session_end);
+                    SELECT (date_trunc('month', COALESCE(max(session_start), now()) AT TIME ZONE 'UTC') + interval '1 month')
+                           AT TIME ZONE 'UTC' INTO bound FROM \(legacy);
+                    EXECUTE format('ALTER TABLE \(t) ATTACH PARTITION \(legacy) FOR VALUES FROM (MINVALUE) TO (%L)', bound);
+                    CREATE TABLE \(table.sibling("_default")) PARTITION OF \(t) DEFAULT;
+                END IF;
+            END
+            $partition$;
+            ALTER TABLE \(table.quoted) ADD COLUMN IF NOT EXISTS country text;
+            CREATE OR REPLACE VIEW \(table.withoutIPQuoted) AS
+                SELECT host, session_start, session_end, event_count, bytes, error_count, landing_path, referrer,
+                       user_agent, page_views, is_bot, exit_path, referrer_host, channel, utm_source, utm_medium,
+                       utm_campaign, browser, os, device, country
+                FROM \(table.quoted);
+            COMMENT ON VIEW \(table.withoutIPQuoted) IS 'The sessions without the visitor''s address (ip, client)';
+            """
     }
 
     /// Version 2: what each session was as a visit (page views, bot, landing and exit, where the visitor
@@ -134,7 +181,8 @@ public enum Schema {
             error_count bigint NOT NULL,
             client inet,
             CHECK (session_end >= session_start)
-        );
+        ) PARTITION BY RANGE (session_start);
+        CREATE TABLE \(table.sibling("_default")) PARTITION OF \(table.quoted) DEFAULT;
         COMMENT ON TABLE \(table.quoted) IS 'Visitor sessions per (ip, host), merged across agents by sessiontail';
         CREATE INDEX "\(table.bareName)_host_start" ON \(table.quoted) (host, session_start);
         CREATE INDEX "\(table.bareName)_key_end" ON \(table.quoted) (host, ip, session_end);

@@ -7,8 +7,12 @@ public struct SessionTable: Sendable, Equatable, CustomStringConvertible {
     public let quoted: String
     /// The ledger of fragments already applied, quoted.
     public let appliedQuoted: String
+    /// The view of the sessions without the visitor's address (`ip`, `client`), quoted: for analysts.
+    public let withoutIPQuoted: String
     /// The bare table name (without schema), for index names.
     let bareName: String
+    /// `"schema".` when the name has a schema, else empty: to name the tables beside it.
+    let schemaPrefix: String
 
     /// Accepts `name` or `schema.name`, each a letter or `_` followed by letters, digits or `_`,
     /// at most 50 characters.
@@ -24,11 +28,16 @@ public struct SessionTable: Sendable, Equatable, CustomStringConvertible {
         self.name = name
         func quote(_ s: Substring) -> String { "\"\(s)\"" }
         bareName = String(parts.last!)
+        schemaPrefix = parts.count == 2 ? quote(parts[0]) + "." : ""
         quoted = parts.map(quote).joined(separator: ".")
         appliedQuoted = (parts.dropLast().map(quote) + [quote(parts.last! + "_applied")]).joined(separator: ".")
+        withoutIPQuoted = (parts.dropLast().map(quote) + [quote(parts.last! + "_without_ip")]).joined(separator: ".")
     }
 
     public var description: String { name }
+
+    /// A table beside this one, named after it (`sessions_p2025_10`), quoted.
+    func sibling(_ suffix: String) -> String { schemaPrefix + "\"\(bareName)\(suffix)\"" }
 }
 
 /// A table name that is not a plain identifier.

@@ -415,7 +415,7 @@ struct PostgresCLITests {
 
     static func dropTable(_ table: String) {
         _ = try? psql(
-            "DROP TABLE IF EXISTS \(table), \(table)_applied; "
+            "DROP TABLE IF EXISTS \(table), \(table)_applied CASCADE; "
                 + "DELETE FROM sessiontail_schema WHERE table_name = '\(table)'")
     }
 

@@ -72,7 +72,7 @@ struct SessionizeCommandTests {
             Set(first.keys) == [
                 "host", "ip", "session_start", "session_end", "event_count", "bytes", "landing_path", "referrer",
                 "user_agent", "error_count", "page_views", "is_bot", "exit_path", "referrer_host", "channel",
-                "utm_source", "utm_medium", "utm_campaign", "browser", "os", "device",
+                "utm_source", "utm_medium", "utm_campaign", "browser", "os", "device", "country",
             ])
         #expect(first["host"] as? String == "home.lan")
         #expect((first["session_start"] as? String)?.hasSuffix("Z") == true)
@@ -90,7 +90,7 @@ struct SessionizeCommandTests {
         #expect(rows.count == 2)
         #expect(
             rows.last
-                == #"h,1.2.3.4,2000-10-10T20:55:36Z,2000-10-10T20:55:36Z,1,5,/caf\xE9,,"say ""hi"", ok\x09",0,1,false,/caf\xE9,,direct,,,,Other,Other,Other"#
+                == #"h,1.2.3.4,2000-10-10T20:55:36Z,2000-10-10T20:55:36Z,1,5,/caf\xE9,,"say ""hi"", ok\x09",0,1,false,/caf\xE9,,direct,,,,Other,Other,Other,"#
         )
     }
 

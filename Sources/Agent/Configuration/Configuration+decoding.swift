@@ -43,7 +43,7 @@ struct ConfigurationDecoder {
 
         let postgres = try reader.mapping(
             top["postgres"]?.value ?? .null(line: 0), "postgres",
-            allowed: ["conninfo", "table", "batch_size", "batch_age"])
+            allowed: ["conninfo", "table", "batch_size", "batch_age", "retention"])
         let tableName = try reader.string(postgres["table"], "postgres.table", default: "sessions")
         let table: SessionTable
         do {
@@ -98,6 +98,14 @@ struct ConfigurationDecoder {
             metricsListen: (listen?.isEmpty ?? true) ? nil : listen)
         configuration.classification = classification
         configuration.privacy = try privacy(top["privacy"])
+        if let text = try reader.optionalString(postgres["retention"], "postgres.retention"), !text.isEmpty {
+            guard let retention = Partitions.retention(text) else {
+                throw fail(
+                    postgres["retention"]?.value, "postgres.retention",
+                    "'\(text)' is no retention such as 13 months, 400 days or 2 years")
+            }
+            configuration.retention = retention
+        }
         let enrich = try reader.mapping(top["enrich"]?.value ?? .null(line: 0), "enrich", allowed: ["geoip"])
         if let path = try reader.optionalString(enrich["geoip"], "enrich.geoip"), !path.isEmpty {
             do {

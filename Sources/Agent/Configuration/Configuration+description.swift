@@ -55,6 +55,7 @@ extension Configuration {
         out += "\n"
         out += "postgres:\n  conninfo: \(quote(Conninfo.redacted(conninfo)))\n  table: \(table.name)\n"
         out += "  batch_size: \(batchSize)\n  batch_age: \(seconds(batchAgeMillis))\n"
+        out += "  retention: \(retention.map(quote) ?? "~    # keep every session")\n"
         out += "limits:\n  memory: \(Units.describe(bytes: memoryLimit))\n  disk: \(Units.describe(bytes: diskLimit))\n"
         out += "metrics:\n  listen: \(quote(metricsListen ?? ""))\n"
         return out

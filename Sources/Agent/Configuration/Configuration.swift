@@ -42,6 +42,8 @@ public struct Configuration: Sendable {
     public var privacy = ClientPrivacy()
     /// The MaxMind DB file countries are looked up in (`enrich.geoip`); nil: no lookup.
     public var geoip: String? = nil
+    /// How long sessions are kept (`postgres.retention`, as PostgreSQL reads an interval); nil: forever.
+    public var retention: String? = nil
     /// libpq conninfo (empty: the `PG*` environment).
     public var conninfo: String
     public var table: SessionTable

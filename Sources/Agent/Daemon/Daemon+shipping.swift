@@ -37,6 +37,7 @@ extension Daemon {
                     Array(fragments[start..<end]), retryPermanent: true,
                     afterFailure: { failure in waitToRetry(failure, interruptOnReload: interruptOnReload) })
                 if through.retries > retriesBefore || failingSince != nil { shippingRecovered(end - start) }
+                for notice in through.takeNotices() { log(.notice, notice) }
                 shippedFragments += end - start
                 start = end
             }

@@ -16,6 +16,12 @@ public protocol FragmentSink: AnyObject {
     /// ``FragmentShipper/ship(_:retryPermanent:afterFailure:)`` does; returns how many fragments were new.
     func ship(_ fragments: [Fragment], retryPermanent: Bool, afterFailure: (ShipFailure) -> Bool)
         throws(PostgresError) -> Int
+    /// What the store did that the operator should read (partitions dropped by retention), once.
+    func takeNotices() -> [String]
+}
+
+extension FragmentSink {
+    public func takeNotices() -> [String] { [] }
 }
 
 extension FragmentShipper: FragmentSink {}

@@ -6,6 +6,6 @@ public enum FragmentSinks {
     public static func postgres(_ configuration: Configuration, _ agentID: String) -> any FragmentSink {
         FragmentShipper(
             conninfo: configuration.conninfo, table: configuration.table, gapMillis: configuration.gapMillis,
-            agentID: agentID, client: configuration.privacy.setting)
+            agentID: agentID, client: configuration.privacy.setting, retention: configuration.retention)
     }
 }

@@ -24,6 +24,8 @@ public struct SourcePipeline {
     private let formatHasHost: [Bool]
     /// Per format: whether its lines carry the request method (a page view needs `GET` or `POST` then).
     private let formatHasMethod: [Bool]
+    /// Per format: whether its lines carry the user agent (one that logs none says nothing of bots by it).
+    private let formatHasUserAgent: [Bool]
     private let formatEscaping: [FieldEscaping]
     /// Reads files as lines; shared by the daemon's sources (they read one file at a time).
     private let reader: FileReader
@@ -69,6 +71,7 @@ public struct SourcePipeline {
         }
         formatHasHost = options.formats.map(\.plan.hasHost)
         formatHasMethod = options.formats.map(\.plan.hasMethod)
+        formatHasUserAgent = options.formats.map(\.plan.hasUserAgent)
         formatEscaping = options.formats.map(\.plan.escaping)
         store = WindowStore(configuration: options.sessionizer)
         // A quarter of the memory cap, at most 16 MiB, holds fragments before they are sorted to disk.
@@ -263,7 +266,9 @@ public struct SourcePipeline {
                         continue
                     }
                     let agent = classifier.classify(userAgent: event.userAgent)
-                    let isBot = agent.isBot || RequestClassifier.isRobots(method: method, path: requestPath)
+                    let isBot =
+                        (agent.isBot && formatHasUserAgent[parsed.formatIndex])
+                        || RequestClassifier.isRobots(method: method, path: requestPath)
                     if isBot && drop.bots {
                         statistics.droppedByReason[DropReason.bot.rawValue] += 1
                         continue

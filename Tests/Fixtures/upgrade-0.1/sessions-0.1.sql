@@ -1,6 +1,6 @@
 -- A sessions table as sessiontail 0.1 (schema version 1) created and filled it: pg_dump of a table that
 -- `sessiontail sessionize --output postgres` of shipped-by-0.1.log wrote, renamed sessions_v01.
-DROP TABLE IF EXISTS public.sessions_v01, public.sessions_v01_applied;
+DROP TABLE IF EXISTS public.sessions_v01, public.sessions_v01_applied CASCADE;
 CREATE TABLE IF NOT EXISTS public.sessiontail_schema (
     table_name text PRIMARY KEY,
     version integer NOT NULL,
