@@ -286,6 +286,16 @@ echo
 show sessiontail report --postgres dbname=reallogs --host-like '%.gov'
 echo
 show psql -d reallogs -c "SELECT ROUND(AVG(event_count), 2) AS avg_events FROM sessions WHERE host LIKE '%semicomplete.com';"
+echo
+echo "== Visits, not hits: an access log holds every request (images, scripts, bots)."
+echo "   event_count counts them all, as the seed's query does; page_views counts what people viewed."
+show psql -d reallogs -c "SELECT host,
+       COUNT(*) AS all_sessions,
+       COUNT(*) FILTER (WHERE NOT is_bot) AS sessions_of_people,
+       ROUND(100.0 * COUNT(*) FILTER (WHERE is_bot) / COUNT(*), 1) AS bot_share_pct,
+       ROUND(AVG(event_count), 2) AS events_per_session,
+       ROUND(AVG(page_views) FILTER (WHERE NOT is_bot), 2) AS pages_per_visit_of_people
+FROM sessions GROUP BY host ORDER BY host;"
 
 if [ -n "$html" ]; then
     echo "The HTML report of part 1: $html"

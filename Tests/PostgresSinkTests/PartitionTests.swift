@@ -88,7 +88,8 @@ struct PartitionTests {
         #expect(try Database.rows(table, connection: db).map(\.start) == [recent])
         // A fragment older than the retention goes no further (its ledger row stays, so a replay is a no-op).
         #expect(try retained.shipOnce([fragment(client: "10.0.0.7", start: old - 86_400_000)]) == 0)
-        #expect(try db.execute("SELECT count(*) FROM \(table.appliedQuoted)").rows[0][0] == "1")  // recorded, not applied
+        // Recorded, not applied.
+        #expect(try db.execute("SELECT count(*) FROM \(table.appliedQuoted)").rows[0][0] == "1")
         #expect(try Database.rows(table, connection: db).count == 1)
         #expect(try PartitionTests.partitions(table, db)[oldName] == nil)
         #expect(Partitions.retention("2 years") == "2 years" && Partitions.retention("400days") == "400 days")
