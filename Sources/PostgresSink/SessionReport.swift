@@ -59,7 +59,7 @@ public struct SessionReport: Sendable {
 
     /// A top-N list: sessions per value of some columns, most first.
     public struct Section: Sendable, Equatable {
-        /// `landing_pages`, `exit_pages`, `channels`, `referrer_hosts`, `utm_campaigns`, `browsers`, `os`, `devices`.
+        /// `landing_pages`, `exit_pages`, `channels`, `referrer_hosts`, `utm_campaigns`, `browsers`, `os`, `devices`, `countries`.
         public var name: String
         /// The sessions-table columns a row is a value of.
         public var columns: [String]
@@ -88,6 +88,7 @@ public struct SessionReport: Sendable {
             [("utm_source", "utm_source"), ("utm_medium", "utm_medium"), ("utm_campaign", "utm_campaign")]
         ),
         ("browsers", [("browser", "browser")]), ("os", [("os", "os")]), ("devices", [("device", "device")]),
+        ("countries", [("country", "country")]),
     ]
 
     public var selection: Selection

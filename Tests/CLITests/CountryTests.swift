@@ -97,5 +97,20 @@ struct CountryTests {
             """
         ).map { $0.joined(separator: " ") }
         #expect(stored == expected)
+        // The report groups by country, as the table does.
+        let report = try run(["report", "--table", table, "--format", "json", "--include-bots", "--top", "50"])
+        #expect(report.status == 0, "\(report.stderrText)")
+        let json = try #require(try JSONSerialization.jsonObject(with: report.stdout) as? [String: Any])
+        let listed = try #require(json["countries"] as? [[String: Any]])
+        var reported: [String: Int] = [:]
+        for entry in listed { reported[(entry["country"] as? String) ?? "-"] = entry["sessions"] as? Int }
+        var counted: [String: Int] = [:]
+        for row in try PostgresCLITests.psqlRows(
+            "SELECT coalesce(country, '-'), count(*) FROM \(table) GROUP BY 1")
+        {
+            counted[row[0]] = Int(row[1])
+        }
+        #expect(reported == counted)
+        #expect(counted.count >= 8)
     }
 }

@@ -279,7 +279,7 @@ struct ReportCommandTests {
         for key in [
             "host_like", "host_list", "since", "until", "include_bots", "top", "sessions", "bot_sessions", "avg_events",
             "avg_events_people", "hosts", "landing_pages", "exit_pages", "channels", "referrer_hosts",
-            "utm_campaigns", "browsers", "os", "devices",
+            "utm_campaigns", "browsers", "os", "devices", "countries",
         ] {
             #expect(json[key] != nil, "JSON has no \(key)")
         }
@@ -305,11 +305,11 @@ struct ReportCommandTests {
                 ["section", "channel", "sessions", "share"], ["section", "referrer_host", "sessions", "share"],
                 ["section", "utm_source", "utm_medium", "utm_campaign", "sessions", "share"],
                 ["section", "browser", "sessions", "share"], ["section", "os", "sessions", "share"],
-                ["section", "device", "sessions", "share"],
+                ["section", "device", "sessions", "share"], ["section", "country", "sessions", "share"],
             ])
         let names = [
             "summary", "hosts", "landing_pages", "exit_pages", "channels", "referrer_hosts", "utm_campaigns",
-            "browsers", "os", "devices",
+            "browsers", "os", "devices", "countries",
         ]
         for (block, name) in zip(blocks, names) {
             #expect(block.count > 1, "\(name): no rows")

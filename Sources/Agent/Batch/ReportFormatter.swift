@@ -150,7 +150,7 @@ public enum ReportFormatter {
     static let titles = [
         "landing_pages": "Landing pages", "exit_pages": "Exit pages", "channels": "Channels",
         "referrer_hosts": "Referrer hosts", "utm_campaigns": "UTM campaigns", "browsers": "Browsers", "os": "OS",
-        "devices": "Devices",
+        "devices": "Devices", "countries": "Countries",
     ]
 
     static func text(_ r: SessionReport) -> String {
