@@ -308,7 +308,7 @@ let plainBareTable = "shipbench_plain_noidx"
 
 func dropAll() {
     var statements = "DROP TABLE IF EXISTS \(plainTable), \(plainBareTable);"
-    for t in [freshTable, overlapTable] { statements += "DROP TABLE IF EXISTS \(t.quoted), \(t.appliedQuoted);" }
+    for t in [freshTable, overlapTable] { statements += "DROP TABLE IF EXISTS \(t.quoted), \(t.appliedQuoted) CASCADE;" }
     _ = sql(statements)
     if value("SELECT to_regclass('sessiontail_schema') IS NOT NULL") == "t" {
         _ = sql("DELETE FROM sessiontail_schema WHERE table_name IN ('\(freshTable.name)', '\(overlapTable.name)')")
@@ -459,7 +459,10 @@ do {
 
 let columnTypes = """
     fragment_id uuid, agent_id text, host text, ip text, client inet, start_ms bigint, end_ms bigint,
-    event_count bigint, bytes bigint, error_count bigint, landing_path text, referrer text, user_agent text
+    event_count bigint, bytes bigint, error_count bigint, landing_path text, referrer text, user_agent text,
+    page_views bigint, is_bot boolean, exit_path text, referrer_host text, channel text, utm_source text,
+    utm_medium text, utm_campaign text, browser text, os text, device text, first_path text, landing_ms bigint,
+    exit_ms bigint, country text
     """
 _ = sql(
     """
