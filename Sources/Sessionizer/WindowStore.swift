@@ -469,7 +469,8 @@ public struct WindowStore {
                 bytes: session.bytes, errorCount: session.errors,
                 landingPath: session.attributes[0..<pathEnd],
                 referrer: session.attributes[pathEnd..<referrerEnd],
-                userAgent: session.attributes[referrerEnd...], origin: session.firstOrigin, cause: cause)
+                userAgent: session.attributes[referrerEnd...], origin: session.firstOrigin, cause: cause,
+                extraCapacity: session.visit?.text.count ?? 0)
         }
         if let visit = session.visit { fragment.appendVisit(visit.visit, text: visit.text, ends: visit.ends) }
         fragment.country = session.country
