@@ -72,8 +72,22 @@ public struct Fragment: Sendable, Equatable {
         bytes: Int64, errorCount: Int64, landingPath: some Collection<UInt8>, referrer: some Collection<UInt8>,
         userAgent: some Collection<UInt8>, origin: UInt64 = 0, cause: Cause
     ) {
+        self.init(
+            host: host, client: client, start: start, end: end, eventCount: eventCount, bytes: bytes,
+            errorCount: errorCount, landingPath: landingPath, referrer: referrer, userAgent: userAgent, origin: origin,
+            cause: cause, extraCapacity: 0)
+    }
+
+    /// Creates a fragment from its fields, with room for `extraCapacity` more bytes of text (a visit's,
+    /// appended next without a second allocation).
+    init(
+        host: some Collection<UInt8>, client: some Collection<UInt8>, start: Int64, end: Int64, eventCount: Int64,
+        bytes: Int64, errorCount: Int64, landingPath: some Collection<UInt8>, referrer: some Collection<UInt8>,
+        userAgent: some Collection<UInt8>, origin: UInt64, cause: Cause, extraCapacity: Int
+    ) {
         var text: [UInt8] = []
-        text.reserveCapacity(host.count + client.count + landingPath.count + referrer.count + userAgent.count)
+        text.reserveCapacity(
+            host.count + client.count + landingPath.count + referrer.count + userAgent.count + extraCapacity)
         text += host
         hostEnd = Int32(text.count)
         text += client

@@ -17,6 +17,59 @@ struct VisitState {
         set(parts.parts)
     }
 
+    /// The visit of a new session's first event, its texts written in one buffer of their size (what
+    /// ``setFamilies(_:)`` then ``add(_:path:scratch:)`` on an empty visit make, without their copies).
+    init(first event: Event, path: inout [UInt8], scratch: inout [UInt8]) {
+        visit.isBot = event.isBot
+        guard event.isPageView else {
+            text.reserveCapacity(event.browser.count + event.os.count + event.device.count)
+            for i in 0..<5 { ends[i] = 0 }
+            text += event.browser
+            ends[5] = Int32(text.count)
+            text += event.os
+            ends[6] = Int32(text.count)
+            text += event.device
+            ends[7] = Int32(text.count)
+            ends[8] = ends[7]
+            return
+        }
+        visit.pageViews = 1
+        path.removeAll(keepingCapacity: true)
+        FieldText.appendDisplay(event.path, escaping: event.escaping, to: &path, scratch: &scratch)
+        let referrerHost = VisitState.host(ofReferrer: event.referrer)
+        visit.landingAt = event.time
+        visit.exitAt = event.time
+        visit.channel =
+            referrerHost.isEmpty ? .direct : VisitState.sameHost(referrerHost, event.host) ? .internal : .external
+        let query = event.query
+        text.reserveCapacity(
+            2 * path.count + referrerHost.count + event.browser.count + event.os.count + event.device.count
+                + (query.isEmpty ? 0 : 16))
+        text += path
+        ends[0] = Int32(text.count)
+        text += referrerHost
+        ends[1] = Int32(text.count)
+        if !query.isEmpty {
+            VisitState.appendParameter("utm_source", in: query, to: &text)
+            ends[2] = Int32(text.count)
+            VisitState.appendParameter("utm_medium", in: query, to: &text)
+            ends[3] = Int32(text.count)
+            VisitState.appendParameter("utm_campaign", in: query, to: &text)
+        } else {
+            ends[2] = ends[1]
+            ends[3] = ends[1]
+        }
+        ends[4] = Int32(text.count)
+        text += event.browser
+        ends[5] = Int32(text.count)
+        text += event.os
+        ends[6] = Int32(text.count)
+        text += event.device
+        ends[7] = Int32(text.count)
+        text += path
+        ends[8] = Int32(text.count)
+    }
+
     func part(_ i: Int) -> ArraySlice<UInt8> {
         text[(i == 0 ? 0 : Int(ends[i - 1]))..<Int(ends[i])]
     }

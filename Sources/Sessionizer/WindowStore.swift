@@ -296,6 +296,12 @@ public struct WindowStore {
 
     /// The event's part in the session's visit: a page view counted, maybe the new landing or exit.
     mutating func joinVisit(_ event: Event, session i: Int) {
+        // A request that is no page view changes only the bot flag, kept inline: its text, whose buffer is
+        // most likely not in the cache, is not touched.
+        guard event.isPageView else {
+            if event.isBot { sessions[i].visit!.visit.isBot = true }
+            return
+        }
         attributeBytes -= sessions[i].visit!.text.capacity
         sessions[i].visit!.add(event, path: &visitPath, scratch: &renderScratch)
         attributeBytes += sessions[i].visit!.text.capacity
@@ -374,9 +380,7 @@ public struct WindowStore {
             referrerLength: Int32(renderedReferrerLength))
         session.country = event.country
         if event.classified {
-            var visit = VisitState()
-            visit.setFamilies(event)
-            visit.add(event, path: &visitPath, scratch: &renderScratch)
+            let visit = VisitState(first: event, path: &visitPath, scratch: &renderScratch)
             attributeBytes += visit.text.capacity
             session.visit = visit
         }
@@ -465,7 +469,8 @@ public struct WindowStore {
                 bytes: session.bytes, errorCount: session.errors,
                 landingPath: session.attributes[0..<pathEnd],
                 referrer: session.attributes[pathEnd..<referrerEnd],
-                userAgent: session.attributes[referrerEnd...], origin: session.firstOrigin, cause: cause)
+                userAgent: session.attributes[referrerEnd...], origin: session.firstOrigin, cause: cause,
+                extraCapacity: session.visit?.text.count ?? 0)
         }
         if let visit = session.visit { fragment.appendVisit(visit.visit, text: visit.text, ends: visit.ends) }
         fragment.country = session.country

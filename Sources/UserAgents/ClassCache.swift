@@ -15,11 +15,21 @@ final class ClassCache {
     let capacity: Int
     private let slotCount: Int
     private let mask: Int
-    /// Hash per slot, 0 for an empty one (a real hash is made odd).
-    private let hashes: UnsafeMutablePointer<UInt64>
-    private let offsets: UnsafeMutablePointer<UInt32>
-    private let lengths: UnsafeMutablePointer<UInt32>
-    private let values: UnsafeMutablePointer<UserAgentClass>
+    /// One slot: all a lookup reads besides the user agent's bytes, together (24 bytes), so that a
+    /// lookup in a table too large for the cache misses it once, not once per field.
+    private struct Slot {
+        /// 0 for an empty slot (a real hash is made odd).
+        var hash: UInt64
+        var offset: UInt32
+        var length: UInt32
+        var value: UserAgentClass
+
+        static let empty = Slot(
+            hash: 0, offset: 0, length: 0,
+            value: UserAgentClass(isBot: false, browser: .other, os: .other, device: .other))
+    }
+
+    private let slots: UnsafeMutablePointer<Slot>
     private let arena: UnsafeMutableRawPointer
     let arenaCapacity: Int
     private var arenaUsed = 0
@@ -34,20 +44,14 @@ final class ClassCache {
         while size < 2 * self.capacity { size <<= 1 }
         slotCount = size
         mask = size - 1
-        hashes = .allocate(capacity: size)
-        hashes.initialize(repeating: 0, count: size)
-        offsets = .allocate(capacity: size)
-        lengths = .allocate(capacity: size)
-        values = .allocate(capacity: size)
+        slots = .allocate(capacity: size)
+        slots.initialize(repeating: Slot.empty, count: size)
         arenaCapacity = min(self.capacity * 256, Int(UInt32.max))
         arena = .allocate(byteCount: arenaCapacity, alignment: 16)
     }
 
     deinit {
-        hashes.deallocate()
-        offsets.deallocate()
-        lengths.deallocate()
-        values.deallocate()
+        slots.deallocate()
         arena.deallocate()
     }
 
@@ -61,11 +65,11 @@ final class ClassCache {
     func lookup(_ key: UnsafeRawBufferPointer, hash: UInt64) -> UserAgentClass? {
         var slot = Int(truncatingIfNeeded: hash) & mask
         while true {
-            let h = hashes[slot]
+            let h = slots[slot].hash
             if h == 0 { return nil }
-            if h == hash && Int(lengths[slot]) == key.count {
-                if key.count == 0 || memcmp(arena + Int(offsets[slot]), key.baseAddress!, key.count) == 0 {
-                    return values[slot]
+            if h == hash && Int(slots[slot].length) == key.count {
+                if key.count == 0 || memcmp(arena + Int(slots[slot].offset), key.baseAddress!, key.count) == 0 {
+                    return slots[slot].value
                 }
             }
             slot = (slot + 1) & mask
@@ -78,19 +82,16 @@ final class ClassCache {
         guard key.count <= arenaCapacity else { return }
         if count == capacity || arenaUsed + key.count > arenaCapacity { clear() }
         var slot = Int(truncatingIfNeeded: hash) & mask
-        while hashes[slot] != 0 { slot = (slot + 1) & mask }
+        while slots[slot].hash != 0 { slot = (slot + 1) & mask }
         if key.count > 0 { (arena + arenaUsed).copyMemory(from: key.baseAddress!, byteCount: key.count) }
-        hashes[slot] = hash
-        offsets[slot] = UInt32(arenaUsed)
-        lengths[slot] = UInt32(key.count)
-        values[slot] = value
+        slots[slot] = Slot(hash: hash, offset: UInt32(arenaUsed), length: UInt32(key.count), value: value)
         arenaUsed += key.count
         count += 1
     }
 
     /// Forgets every entry.
     func clear() {
-        hashes.update(repeating: 0, count: slotCount)
+        slots.update(repeating: Slot.empty, count: slotCount)
         arenaUsed = 0
         count = 0
         clears += 1

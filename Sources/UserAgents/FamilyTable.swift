@@ -3,6 +3,7 @@
 ///
 /// Group-1 families (device models such as `SM-G960F`) make the set open-ended, so it is bounded: past
 /// ``capacity`` names, a new name gets ``FamilyID/other`` and is counted in ``overflows``.
+@usableFromInline
 final class FamilyTable {
     /// The most names a table holds (ids are 16 bits).
     static let capacity = Int(UInt16.max)
@@ -16,13 +17,29 @@ final class FamilyTable {
     private var mask: Int
     /// Names refused because the table was full.
     private(set) var overflows = 0
+    /// Each id's name bytes, in memory that neither moves nor is freed while the table lives: a request
+    /// reads its families with a load each, no closure and no exclusivity check. Room for every id is
+    /// reserved up front (pages are touched only as ids are given).
+    @usableFromInline let views: UnsafeMutablePointer<UnsafeRawBufferPointer>
 
     init() {
         let size = 1 << 12
         slots = [UInt32](repeating: 0, count: size)
         hashes = [UInt64](repeating: 0, count: size)
         mask = size - 1
+        views = .allocate(capacity: Self.capacity)
         _ = intern(Array("Other".utf8))
+    }
+
+    deinit {
+        for i in 0..<names.count { views[i].deallocate() }
+        views.deallocate()
+    }
+
+    /// The bytes of family `id`'s name (an id of this table), valid while the table lives.
+    @inlinable
+    func bytes(of id: FamilyID) -> UnsafeRawBufferPointer {
+        views[Int(id.rawValue)]
     }
 
     var count: Int { names.count }
@@ -71,6 +88,9 @@ final class FamilyTable {
         bytes.append(contentsOf: name)
         starts.append(bytes.count)
         names.append(String(decoding: name, as: UTF8.self))
+        let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: max(name.count, 1), alignment: 1)
+        if name.count > 0 { copy.baseAddress!.copyMemory(from: name.baseAddress!, byteCount: name.count) }
+        views[id] = UnsafeRawBufferPointer(start: copy.baseAddress, count: name.count)
         slots[slot] = UInt32(id + 1)
         hashes[slot] = hash
         return FamilyID(rawValue: UInt16(id))

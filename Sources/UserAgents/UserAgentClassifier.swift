@@ -81,7 +81,7 @@ public final class UserAgentClassifier {
     private let jit: PCRE2JIT
     private let state: PCRE2MatchState
     private let cache: ClassCache
-    private let families: FamilyTable
+    @usableFromInline let families: FamilyTable
     private let spider: FamilyID
     private var scratch: [UInt8] = []
     private var counters = Statistics()
@@ -174,6 +174,13 @@ public final class UserAgentClassifier {
         _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> R
     ) rethrows -> R {
         try familyNames(c.browser, c.os, c.device, body)
+    }
+
+    /// The bytes of a family's name (an id from this classifier), valid while the classifier lives: for
+    /// each request, without a closure.
+    @inlinable
+    public func familyBytes(_ id: FamilyID) -> UnsafeRawBufferPointer {
+        families.bytes(of: id)
     }
 
     @usableFromInline

@@ -287,15 +287,11 @@ public struct SourcePipeline {
                     }
                     countEvent(client: event.client)
                     if classifies {
-                        classifier.agents.withFamilyNames(of: agent) { browser, os, device in
-                            event.browser = browser
-                            event.os = os
-                            event.device = device
-                            store.add(event)
-                        }
-                    } else {
-                        store.add(event)
+                        event.browser = classifier.agents.familyBytes(agent.browser)
+                        event.os = classifier.agents.familyBytes(agent.os)
+                        event.device = classifier.agents.familyBytes(agent.device)
                     }
+                    store.add(event)
                 } else {
                     countEvent(client: event.client)
                     store.add(event)
