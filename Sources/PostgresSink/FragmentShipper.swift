@@ -24,6 +24,8 @@ public final class FragmentShipper {
     /// How long sessions are kept (`13 months`, as ``Partitions/retention(_:)`` reads it); nil: forever.
     public let retention: String?
     private let conninfo: String
+    /// Whether the ledger is keyed by (host, fragment id) (``Schema/ledgerHasHost(_:_:)``).
+    private var ledgerHasHost = true
     /// Months whose partition is known to exist (or to be covered) on this connection.
     private var knownMonths: Set<Partitions.Month> = []
     /// When retention was last applied (seconds since the epoch).
@@ -68,6 +70,7 @@ public final class FragmentShipper {
         connection = nil
         let fresh = try PostgresConnection(conninfo: conninfo)
         try Schema.prepare(fresh, table: table, gapMillis: gapMillis, client: client)
+        ledgerHasHost = try Schema.ledgerHasHost(fresh, table)
         try fresh.execute(
             """
             CREATE TEMP TABLE IF NOT EXISTS sessiontail_staging (
@@ -214,7 +217,20 @@ public final class FragmentShipper {
                 "COALESCE(\($0), '') COLLATE \"C\""
             }.joined(separator: ", ") + ") FILTER (WHERE landing_at IS NOT NULL"
         let exit = #"ORDER BY exit_at DESC, exit_path COLLATE "C" DESC) FILTER (WHERE exit_at IS NOT NULL"#
-        return """
+        // The ledger's key: (host, fragment id); a ledger of 0.1 has the id alone.
+        let ledger =
+            ledgerHasHost
+            ? """
+            WITH fresh AS (
+                INSERT INTO \(table.appliedQuoted) (host, fragment_id, agent_id)
+                SELECT host, fragment_id, agent_id FROM sessiontail_staging ORDER BY host, fragment_id
+                ON CONFLICT (host, fragment_id) DO NOTHING
+                RETURNING host, fragment_id
+            )
+            DELETE FROM sessiontail_staging s
+            WHERE NOT EXISTS (SELECT 1 FROM fresh WHERE fresh.host = s.host AND fresh.fragment_id = s.fragment_id);
+            """
+            : """
             WITH fresh AS (
                 INSERT INTO \(table.appliedQuoted) (fragment_id, agent_id)
                 SELECT fragment_id, agent_id FROM sessiontail_staging ORDER BY fragment_id
@@ -222,6 +238,9 @@ public final class FragmentShipper {
                 RETURNING fragment_id
             )
             DELETE FROM sessiontail_staging s WHERE NOT EXISTS (SELECT 1 FROM fresh WHERE fresh.fragment_id = s.fragment_id);
+            """
+        return """
+            \(ledger)
             \(retentionStatement)
 
             SELECT count(*) FROM (

@@ -187,10 +187,24 @@ public enum Schema {
         CREATE INDEX "\(table.bareName)_host_start" ON \(table.quoted) (host, session_start);
         CREATE INDEX "\(table.bareName)_key_end" ON \(table.quoted) (host, ip, session_end);
         CREATE TABLE \(table.appliedQuoted) (
-            fragment_id uuid PRIMARY KEY,
+            host text NOT NULL,
+            fragment_id uuid NOT NULL,
             agent_id text NOT NULL,
-            applied_at timestamptz NOT NULL DEFAULT now()
+            applied_at timestamptz NOT NULL DEFAULT now(),
+            PRIMARY KEY (host, fragment_id)
         );
         """
+    }
+
+    /// Whether the ledger of applied fragments is keyed by (host, fragment id), as tables made by this
+    /// version are (every unique index leads with `host`, ready to distribute by it); a ledger made by
+    /// 0.1 is keyed by the fragment id alone, and stays so.
+    public static func ledgerHasHost(_ connection: PostgresConnection, _ table: SessionTable) throws(PostgresError)
+        -> Bool
+    {
+        let found = try connection.execute(
+            "SELECT count(*) FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = 'host' AND NOT attisdropped",
+            parameters: [table.appliedQuoted])
+        return found.rows.first?[0] == "1"
     }
 }

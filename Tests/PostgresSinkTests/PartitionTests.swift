@@ -62,6 +62,30 @@ struct PartitionTests {
         #expect(kind.rows[0][0] == "p")
     }
 
+    /// Ready to distribute by `host` (Citus): every unique index of the table, its partitions and its ledger
+    /// includes `host`.
+    @Test func everyUniqueIndexIncludesTheHost() throws {
+        let db = try Database.connect()
+        let table = try Database.freshTable("uniq")
+        try shipper(table).shipOnce([fragment(start: PartitionTests.at("2025-10-31T23:58:00Z"))])
+        let unique = try db.execute(
+            """
+            SELECT c.relname, bool_or(a.attname = 'host')
+            FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid
+            JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = ANY (x.indkey)
+            WHERE x.indisunique AND x.indrelid IN (
+                SELECT to_regclass($1) UNION SELECT to_regclass($2)
+                UNION SELECT inhrelid FROM pg_inherits WHERE inhparent = to_regclass($1))
+            GROUP BY c.relname
+            """, parameters: [table.quoted, table.appliedQuoted]
+        ).rows
+        #expect(!unique.isEmpty)
+        for row in unique { #expect(row[1] == "t", "\(row[0]!) has no host") }
+        #expect(try Schema.ledgerHasHost(db, table))
+        // A re-ship changes nothing, keyed so.
+        #expect(try shipper(table).shipOnce([fragment(start: PartitionTests.at("2025-10-31T23:58:00Z"))]) == 0)
+    }
+
     @Test func retentionDropsWholeMonthsAndForgetsTheLedger() throws {
         let db = try Database.connect()
         let table = try Database.freshTable("ret")
