@@ -308,7 +308,9 @@ let plainBareTable = "shipbench_plain_noidx"
 
 func dropAll() {
     var statements = "DROP TABLE IF EXISTS \(plainTable), \(plainBareTable);"
-    for t in [freshTable, overlapTable] { statements += "DROP TABLE IF EXISTS \(t.quoted), \(t.appliedQuoted) CASCADE;" }
+    for t in [freshTable, overlapTable] {
+        statements += "DROP TABLE IF EXISTS \(t.quoted), \(t.appliedQuoted) CASCADE;"
+    }
     _ = sql(statements)
     if value("SELECT to_regclass('sessiontail_schema') IS NOT NULL") == "t" {
         _ = sql("DELETE FROM sessiontail_schema WHERE table_name IN ('\(freshTable.name)', '\(overlapTable.name)')")
