@@ -2,8 +2,9 @@
 /// them, under an advisory lock so that agents do not race, and dropped past a retention period.
 ///
 /// A month is `<table>_pYYYY_MM`. A month already covered (by `<table>_p0`, the plain table of an earlier
-/// version taken over, or by rows that reached the default partition first) gets no partition: its
-/// sessions stay where they are, and every query and merge sees them there.
+/// version taken over) gets no partition: its sessions stay where they are, and every query and merge sees
+/// them there. There is no default partition: every session's month is made before the session is
+/// shipped, and one fewer partition is one fewer index a merge looks into.
 public enum Partitions {
     /// A month as `year * 12 + month - 1`.
     public typealias Month = Int
@@ -37,7 +38,7 @@ public enum Partitions {
     }
 
     /// One statement that makes the partitions of `months` that are missing, under the lock: a month
-    /// that overlaps a partition, or whose rows are in the default partition already, is left as it is, and
+    /// that overlaps a partition (`<table>_p0`) is left as it is (its sessions go there), and
     /// so is one wholly past `retention` (its sessions go no further).
     static func creating(_ months: some Sequence<Month>, of table: SessionTable, retention: String? = nil) -> String {
         var body = ""

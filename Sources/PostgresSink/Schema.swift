@@ -103,7 +103,7 @@ public enum Schema {
     ///
     /// And the table partitioned by month of `session_start` (``Partitions``): a plain table of an earlier
     /// version is taken over in place, as the partition of everything up to the end of the month of its
-    /// latest session (`<table>_p0`, attached, no row moved), beside a default partition; new months get
+    /// latest session (`<table>_p0`, attached, no row moved); new months get
     /// partitions of their own as sessions arrive.
     static func migrationToVersion3(_ table: SessionTable) -> String {
         let t = table.quoted
@@ -124,7 +124,6 @@ public enum Schema {
                     SELECT (date_trunc('month', COALESCE(max(session_start), now()) AT TIME ZONE 'UTC') + interval '1 month')
                            AT TIME ZONE 'UTC' INTO bound FROM \(legacy);
                     EXECUTE format('ALTER TABLE \(t) ATTACH PARTITION \(legacy) FOR VALUES FROM (MINVALUE) TO (%L)', bound);
-                    CREATE TABLE \(table.sibling("_default")) PARTITION OF \(t) DEFAULT;
                 END IF;
             END
             $partition$;
@@ -182,7 +181,6 @@ public enum Schema {
             client inet,
             CHECK (session_end >= session_start)
         ) PARTITION BY RANGE (session_start);
-        CREATE TABLE \(table.sibling("_default")) PARTITION OF \(table.quoted) DEFAULT;
         COMMENT ON TABLE \(table.quoted) IS 'Visitor sessions per (ip, host), merged across agents by sessiontail';
         CREATE INDEX "\(table.bareName)_host_start" ON \(table.quoted) (host, session_start);
         CREATE INDEX "\(table.bareName)_key_end" ON \(table.quoted) (host, ip, session_end);
