@@ -80,14 +80,7 @@ struct PrivacyDaemonTests {
     }
 
     static func holds(_ haystack: [UInt8], _ needle: String) -> Bool {
-        let n = Array(needle.utf8)
-        guard haystack.count >= n.count else { return false }
-        var i = 0
-        while i + n.count <= haystack.count {
-            if haystack[i] == n[0] && haystack[i..<(i + n.count)].elementsEqual(n) { return true }
-            i += 1
-        }
-        return false
+        Data(haystack).range(of: Data(needle.utf8)) != nil
     }
 
     @Test(arguments: ["hash", "truncate"])

@@ -18,7 +18,7 @@ struct PartitionTests {
         var out: [String: Int] = [:]
         for row in try db.execute(
             """
-            SELECT c.relname, (SELECT count(*) FROM ONLY \(table.quoted) WHERE false)
+            SELECT c.relname
             FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
             WHERE i.inhparent = to_regclass($1)
             """, parameters: [table.quoted]

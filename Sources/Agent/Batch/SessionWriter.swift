@@ -94,7 +94,7 @@ public struct SessionWriter: ~Copyable {
             comma()
             csv(f.device)
             comma()
-            buffer += f.countryText
+            appendCountry(f.country)
             buffer.append(10)
         case .jsonl:
             key("{\"host\":")
@@ -148,7 +148,13 @@ public struct SessionWriter: ~Copyable {
             key(",\"device\":")
             jsonOrNull(f.device)
             key(",\"country\":")
-            jsonOrNull(f.countryText[...])
+            if f.country == 0 {
+                key("null")
+            } else {
+                buffer.append(UInt8(ascii: "\""))
+                appendCountry(f.country)
+                buffer.append(UInt8(ascii: "\""))
+            }
             key("}\n")
         }
         if buffer.count >= 1 << 16 { try flush() }
@@ -211,6 +217,13 @@ public struct SessionWriter: ~Copyable {
     }
 
     /// A string, or `null` when empty.
+    /// The two letters of a country (``Fragment/country``); nothing when unknown.
+    private mutating func appendCountry(_ country: UInt16) {
+        guard country != 0 else { return }
+        buffer.append(UInt8(truncatingIfNeeded: country >> 8))
+        buffer.append(UInt8(truncatingIfNeeded: country))
+    }
+
     private mutating func jsonOrNull(_ bytes: ArraySlice<UInt8>) {
         if bytes.isEmpty { key("null") } else { json(bytes) }
     }

@@ -129,13 +129,12 @@ struct ConfigurationDecoder {
             throw fail(fields["client"]?.value, "privacy.client", "'\(mode)' is not one of keep, truncate, hash")
         }
         privacy.mode = parsed
-        privacy.ipv4Prefix = try reader.integer(fields["ipv4_prefix"], "privacy.ipv4_prefix", default: 24)
-        privacy.ipv6Prefix = try reader.integer(fields["ipv6_prefix"], "privacy.ipv6_prefix", default: 48)
-        do {
-            try privacy.validate()
-        } catch {
-            let key = (0...32).contains(privacy.ipv4Prefix) ? "privacy.ipv6_prefix" : "privacy.ipv4_prefix"
-            throw fail(fields[String(key.dropFirst(8))]?.value, key, error.description)
+        for (name, bits) in [("ipv4_prefix", 32), ("ipv6_prefix", 128)] {
+            let length = try reader.integer(fields[name], "privacy.\(name)", default: name == "ipv4_prefix" ? 24 : 48)
+            guard (0...bits).contains(length) else {
+                throw fail(fields[name]?.value, "privacy.\(name)", "\(length) bits: a prefix is 0 to \(bits) bits")
+            }
+            if bits == 32 { privacy.ipv4Prefix = length } else { privacy.ipv6Prefix = length }
         }
         privacy.keyFile = try reader.string(fields["key_file"], "privacy.key_file", default: privacy.keyFile)
         do {

@@ -250,7 +250,6 @@ public final class Daemon {
         let database =
             new.conninfo != configuration.conninfo || new.table != configuration.table
             || new.gapMillis != configuration.gapMillis || new.agentID != configuration.agentID
-            || new.privacy.setting != configuration.privacy.setting
         if database {
             newSink = makeSink(new, new.agentID)
             try newSink.connect()

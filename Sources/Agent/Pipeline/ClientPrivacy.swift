@@ -58,13 +58,14 @@ public struct ClientPrivacy: Sendable, Equatable {
         }
     }
 
-    /// Checks the prefix lengths.
+    /// Checks the prefix lengths (`sessionize --ipv4-prefix`, `--ipv6-prefix`; the configuration file checks
+    /// its keys as it reads them).
     public func validate() throws(UsageError) {
         guard (0...32).contains(ipv4Prefix) else {
-            throw UsageError("privacy.ipv4_prefix is \(ipv4Prefix): an IPv4 prefix is 0 to 32 bits")
+            throw UsageError("--ipv4-prefix is \(ipv4Prefix): an IPv4 prefix is 0 to 32 bits")
         }
         guard (0...128).contains(ipv6Prefix) else {
-            throw UsageError("privacy.ipv6_prefix is \(ipv6Prefix): an IPv6 prefix is 0 to 128 bits")
+            throw UsageError("--ipv6-prefix is \(ipv6Prefix): an IPv6 prefix is 0 to 128 bits")
         }
     }
 }
