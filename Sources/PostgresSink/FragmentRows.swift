@@ -11,7 +11,9 @@ public struct FragmentRows {
     public private(set) var data: [UInt8] = []
     /// Number of rows.
     public private(set) var count = 0
-    private var ids = Set<String>()
+    private var ids = Set<IDWords>()
+    /// The host's or client's bytes as written (``FieldText/appendPrintable(_:to:)``), reused row after row.
+    private var printable: [UInt8] = []
     private let agentID: [UInt8]
     private let agentSeed: UInt64
 
@@ -33,10 +35,17 @@ public struct FragmentRows {
     /// the key, the fragment's first event's origin, and its extent, so that shipping the same fragment again is
     /// recognised and two agents never collide.
     public func id(of fragment: Fragment) -> String {
-        let material = [fragment.origin, UInt64(bitPattern: fragment.end), UInt64(bitPattern: fragment.eventCount)]
+        var out: [UInt8] = []
+        out.reserveCapacity(36)
+        FragmentRows.appendHex(idWords(of: fragment), to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The id's 128 bits, high word first.
+    func idWords(of fragment: Fragment) -> IDWords {
         var high = agentSeed ^ 0x5EED_0000_0000_0001
         var low = agentSeed ^ 0x0000_5EED_0000_0002
-        for value in material {
+        for value in [fragment.origin, UInt64(bitPattern: fragment.end), UInt64(bitPattern: fragment.eventCount)] {
             high = FragmentRows.mix(high ^ value)
             low = FragmentRows.mix(low &+ value &* 0x9E37_79B9_7F4A_7C15)
         }
@@ -52,18 +61,25 @@ public struct FragmentRows {
         high = (UInt64(bitPattern: fragment.end) << 16) | (high & 0xFFFF)
         high = (high & ~0xF000) | 0x8000  // version 8
         low = (low & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000  // RFC 4122 variant
-        let hex = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(36)
-        for (i, word) in [high, low].enumerated() {
-            for nibble in 0..<16 {
-                let position = i * 16 + nibble
-                if position == 8 || position == 12 || position == 16 || position == 20 { out.append(UInt8(ascii: "-")) }
-                out.append(hex[Int((word >> UInt64(60 - 4 * nibble)) & 15)])
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
+        return IDWords(high: high, low: low)
     }
+
+    /// A fragment id's two 64-bit halves.
+    struct IDWords: Hashable {
+        var high: UInt64
+        var low: UInt64
+    }
+
+    /// Writes `id` in the UUID's text form (8-4-4-4-12 hexadecimal digits).
+    static func appendHex(_ id: IDWords, to out: inout [UInt8]) {
+        for position in 0..<32 {
+            let word = position < 16 ? id.high : id.low
+            if position == 8 || position == 12 || position == 16 || position == 20 { out.append(UInt8(ascii: "-")) }
+            out.append(hexDigits[Int((word >> UInt64(60 - 4 * (position & 15))) & 15)])
+        }
+    }
+
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     static func mix(_ value: UInt64) -> UInt64 {
         var x = value
@@ -75,18 +91,19 @@ public struct FragmentRows {
     /// Appends one fragment as a row. With `unlessShipped`, a fragment whose id is already among the
     /// rows is left out.
     public mutating func append(_ fragment: Fragment, unlessShipped: Bool = false) {
-        let id = id(of: fragment)
+        let id = idWords(of: fragment)
         if unlessShipped && !ids.insert(id).inserted { return }
         startMonths.insert(Partitions.month(ofMillis: fragment.start))
-        var host: [UInt8] = []
-        fragment.host.withUnsafeBytes { FieldText.appendPrintable($0, to: &host) }
-        var ip: [UInt8] = []
-        fragment.client.withUnsafeBytes { FieldText.appendPrintable($0, to: &ip) }
-        field(Array(id.utf8))
+        FragmentRows.appendHex(id, to: &data)
+        separator()
         field(agentID)
-        field(host)
-        field(ip)
-        if FragmentRows.isAddress(ip) { field(ip) } else { null() }
+        printable.removeAll(keepingCapacity: true)
+        fragment.host.withUnsafeBytes { FieldText.appendPrintable($0, to: &printable) }
+        field(printable)
+        printable.removeAll(keepingCapacity: true)
+        fragment.client.withUnsafeBytes { FieldText.appendPrintable($0, to: &printable) }
+        field(printable)
+        if FragmentRows.isAddress(printable) { field(printable) } else { null() }
         number(fragment.start)
         number(fragment.end)
         number(fragment.eventCount)
@@ -97,14 +114,20 @@ public struct FragmentRows {
         optional(fragment.userAgent)
         if let visit = fragment.visit {
             number(visit.pageViews)
-            field(visit.isBot ? Array("t".utf8) : Array("f".utf8))
+            data.append(visit.isBot ? UInt8(ascii: "t") : UInt8(ascii: "f"))
+            separator()
         } else {
             null()
             null()
         }
         optional(fragment.exitPath)
         optional(fragment.referrerHost)
-        if let channel = fragment.visit?.channel { field(Array(channel.description.utf8)) } else { null() }
+        switch fragment.visit?.channel {
+        case .direct: word("direct")
+        case .internal: word("internal")
+        case .external: word("external")
+        case nil: null()
+        }
         optional(fragment.utmSource)
         optional(fragment.utmMedium)
         optional(fragment.utmCampaign)
@@ -115,7 +138,13 @@ public struct FragmentRows {
         field(fragment.firstPath)
         if let at = fragment.visit?.landingAt { number(at) } else { null() }
         if let at = fragment.visit?.exitAt { number(at) } else { null() }
-        optional(fragment.countryText[...])
+        if fragment.country != 0 {
+            data.append(UInt8(truncatingIfNeeded: fragment.country >> 8))
+            data.append(UInt8(truncatingIfNeeded: fragment.country))
+            separator()
+        } else {
+            null()
+        }
         data[data.count - 1] = UInt8(ascii: "\n")
         count += 1
     }
@@ -131,39 +160,72 @@ public struct FragmentRows {
         count = 0
     }
 
-    private mutating func separator(_ last: Bool) {
-        data.append(last ? UInt8(ascii: "\n") : UInt8(ascii: "\t"))
+    private mutating func separator() {
+        data.append(UInt8(ascii: "\t"))
     }
 
-    private mutating func field(_ bytes: some Collection<UInt8>, last: Bool = false) {
-        for b in bytes {
-            switch b {
-            case UInt8(ascii: "\\"): data += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
-            case UInt8(ascii: "\t"): data += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
-            case UInt8(ascii: "\n"): data += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
-            case UInt8(ascii: "\r"): data += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
-            default: data.append(b)
+    /// A text field in COPY's text format: backslash, tab, newline and carriage return escaped. Runs
+    /// without them are copied whole.
+    private mutating func field(_ bytes: some Collection<UInt8>) {
+        let copied: Void? = bytes.withContiguousStorageIfAvailable { buffer in
+            var runStart = 0
+            for (i, b) in buffer.enumerated() {
+                let escaped: UInt8
+                switch b {
+                case UInt8(ascii: "\\"): escaped = UInt8(ascii: "\\")
+                case UInt8(ascii: "\t"): escaped = UInt8(ascii: "t")
+                case UInt8(ascii: "\n"): escaped = UInt8(ascii: "n")
+                case UInt8(ascii: "\r"): escaped = UInt8(ascii: "r")
+                default: continue
+                }
+                data.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[runStart..<i]))
+                data.append(UInt8(ascii: "\\"))
+                data.append(escaped)
+                runStart = i + 1
             }
+            data.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[runStart...]))
         }
-        separator(last)
+        if copied == nil { field(Array(bytes)) } else { separator() }
     }
 
-    private mutating func optional(_ bytes: ArraySlice<UInt8>, last: Bool = false) {
+    /// A constant word (no byte to escape).
+    private mutating func word(_ text: StaticString) {
+        data.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+        separator()
+    }
+
+    private mutating func optional(_ bytes: ArraySlice<UInt8>) {
         if bytes.isEmpty {
-            null(last: last)
+            null()
         } else {
-            field(bytes, last: last)
+            field(bytes)
         }
     }
 
-    private mutating func null(last: Bool = false) {
-        data += [UInt8(ascii: "\\"), UInt8(ascii: "N")]
-        separator(last)
+    private mutating func null() {
+        data.append(UInt8(ascii: "\\"))
+        data.append(UInt8(ascii: "N"))
+        separator()
     }
 
+    /// A decimal number, written without a `String`.
     private mutating func number(_ value: Int64) {
-        data += Array(String(value).utf8)
-        separator(false)
+        if value < 0 { data.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for 20 digits
+        let count = withUnsafeMutableBytes(of: &digits) { buffer -> Int in
+            var n = 0
+            repeat {
+                buffer[23 - n] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+                n += 1
+            } while magnitude > 0
+            return n
+        }
+        withUnsafeBytes(of: &digits) { buffer in
+            data.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[(24 - count)...]))
+        }
+        separator()
     }
 
     /// Whether `text` is an IPv4 or IPv6 address PostgreSQL's `inet` accepts (checked with
@@ -172,19 +234,22 @@ public struct FragmentRows {
     /// PostgreSQL's `inet` takes.
     static func isAddress(_ text: [UInt8]) -> Bool {
         guard !text.isEmpty, text.count < 64 else { return false }
-        var buffer = [UInt8](repeating: 0, count: 16)
         var address = text[...]
         var maxLength = 128
-        if let slash = text.firstIndex(of: UInt8(ascii: "/")) {
+        let slash = text.firstIndex(of: UInt8(ascii: "/"))
+        if let slash {
             let digits = text[(slash + 1)...]
-            guard (1...3).contains(digits.count), digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
-                let length = Int(String(decoding: digits, as: UTF8.self))
-            else { return false }
+            guard (1...3).contains(digits.count), digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return false }
+            maxLength = digits.reduce(0) { $0 * 10 + Int($1 - 0x30) }
             address = text[..<slash]
-            maxLength = length
         }
-        let string = String(decoding: address, as: UTF8.self)
-        if inet_pton(AF_INET, string, &buffer) == 1 { return maxLength <= 32 || !text.contains(UInt8(ascii: "/")) }
-        return inet_pton(AF_INET6, string, &buffer) == 1 && maxLength <= 128
+        // inet_pton reads a C string: the address and a NUL, on the stack.
+        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: address.count + 1) { string in
+            for (i, b) in address.enumerated() { string[i] = CChar(bitPattern: b) }
+            string[address.count] = 0
+            var buffer: (UInt64, UInt64) = (0, 0)
+            if inet_pton(AF_INET, string.baseAddress, &buffer) == 1 { return slash == nil || maxLength <= 32 }
+            return inet_pton(AF_INET6, string.baseAddress, &buffer) == 1 && maxLength <= 128
+        }
     }
 }

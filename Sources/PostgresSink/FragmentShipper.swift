@@ -143,8 +143,9 @@ public final class FragmentShipper {
                 "BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL jit = off; TRUNCATE sessiontail_staging")
             try connection.copy(
                 "COPY sessiontail_staging (\(FragmentRows.columns)) FROM STDIN", data: rows.data)
-            let result = try connection.execute(applyStatements)
+            let result = try connection.execute(ledgerStatements)
             let applied = Int(result.rows.first?.first.flatMap { $0 } ?? "0") ?? 0
+            if applied > 0 { try connection.execute(mergeStatements) }
             try connection.execute("COMMIT")
             appliedFragments += applied
             shippedBatches += 1
@@ -200,23 +201,10 @@ public final class FragmentShipper {
             "DELETE FROM sessiontail_staging WHERE start_ms < extract(epoch FROM now() - interval '\(retention)') * 1000;"
     }
 
-    /// The statements after the COPY. Only the gap (an integer) and the validated table names are
-    /// written into the SQL; every value arrives through COPY.
-    private var applyStatements: String {
-        let gap = "(\(gapMillis) * interval '1 millisecond')"
-        let t = table.quoted
-        // The first request decides the first-request texts and the families: rows of schema version 1
-        // have no first_path, their landing_path is the first request's.
-        let order =
-            #"session_start, COALESCE(first_path, landing_path, '') COLLATE "C", COALESCE(referrer, '') COLLATE "C", COALESCE(user_agent, '') COLLATE "C""#
-        // The landing page view is the earliest, the exit the latest (the larger path in one instant).
-        // The landing's texts break a tie of one instant, in the order the agents compare them.
-        let landing =
-            "ORDER BY landing_at, "
-            + ["landing_path", "referrer_host", "utm_source", "utm_medium", "utm_campaign"].map {
-                "COALESCE(\($0), '') COLLATE \"C\""
-            }.joined(separator: ", ") + ") FILTER (WHERE landing_at IS NOT NULL"
-        let exit = #"ORDER BY exit_at DESC, exit_path COLLATE "C" DESC) FILTER (WHERE exit_at IS NOT NULL"#
+    /// The first statements after the COPY: the ledger keeps in staging only the fragments new to the
+    /// table (and retention those still kept); the last one counts them. Only the validated table names
+    /// and the retention period are written into the SQL; every value arrives through COPY.
+    private var ledgerStatements: String {
         // The ledger's key: (host, fragment id); a ledger of 0.1 has the id alone.
         let ledger =
             ledgerHasHost
@@ -242,16 +230,79 @@ public final class FragmentShipper {
         return """
             \(ledger)
             \(retentionStatement)
+            SELECT count(*) FROM sessiontail_staging;
+            """
+    }
 
+    /// The statements that apply the new fragments in staging. Only the gap (an integer) and the
+    /// validated table names are written into the SQL.
+    ///
+    /// Most fragments touch nothing: no stored session and no other fragment of the batch is within the
+    /// gap of them. Those go into the table as they are (one probe of the `(host, ip, session_end)`
+    /// index each, then a plain insert); only the others are merged, with the sessions they touch
+    /// taken out and put back whole.
+    private var mergeStatements: String {
+        let gap = "(\(gapMillis) * interval '1 millisecond')"
+        let t = table.quoted
+        let columns = """
+            host, ip, session_start, session_end, event_count, bytes, error_count, landing_path, referrer,
+            user_agent, client, page_views, is_bot, exit_path, referrer_host, channel, utm_source, utm_medium,
+            utm_campaign, browser, os, device, first_path, landing_at, exit_at, country
+            """
+        let staged = """
+            host, ip, timestamptz 'epoch' + start_ms * interval '1 millisecond',
+                   timestamptz 'epoch' + end_ms * interval '1 millisecond', event_count, bytes, error_count,
+                   landing_path, referrer, user_agent, client, page_views, is_bot, exit_path, referrer_host,
+                   channel, utm_source, utm_medium, utm_campaign, browser, os, device, first_path,
+                   timestamptz 'epoch' + landing_ms * interval '1 millisecond',
+                   timestamptz 'epoch' + exit_ms * interval '1 millisecond', country
+            """
+        // The first request decides the first-request texts and the families: rows of schema version 1
+        // have no first_path, their landing_path is the first request's.
+        let order =
+            #"session_start, COALESCE(first_path, landing_path, '') COLLATE "C", COALESCE(referrer, '') COLLATE "C", COALESCE(user_agent, '') COLLATE "C""#
+        // The landing page view is the earliest, the exit the latest (the larger path in one instant).
+        // The landing's texts break a tie of one instant, in the order the agents compare them.
+        let landing =
+            "landing_at, "
+            + ["landing_path", "referrer_host", "utm_source", "utm_medium", "utm_campaign"].map {
+                "COALESCE(\($0), '') COLLATE \"C\""
+            }.joined(separator: ", ")
+        let exit = #"exit_at DESC NULLS LAST, exit_path COLLATE "C" DESC"#
+        // Each merged session's values come from one of its pieces: the first request's, the landing's
+        // or the exit's, ranked once per session (a sort each) rather than once per value and session.
+        let first = "FILTER (WHERE first_rank = 1)"
+        let landed = "FILTER (WHERE landing_rank = 1 AND landing_at IS NOT NULL)"
+        return """
             SELECT count(*) FROM (
                 SELECT pg_advisory_xact_lock(7414, k) FROM (
                     SELECT DISTINCT hashtext(host || E'\\t' || ip) & 1023 AS k FROM sessiontail_staging ORDER BY k
                 ) keys
             ) locked;
 
-            WITH gone AS (
-                DELETE FROM \(t) s USING sessiontail_staging f
-                WHERE s.host = f.host AND s.ip = f.ip
+            SET LOCAL enable_hashjoin = off;
+            SET LOCAL enable_mergejoin = off;
+            WITH flagged AS MATERIALIZED (
+                SELECT f.*,
+                       COALESCE(max(f.end_ms) OVER before >= f.start_ms - \(gapMillis), false)
+                       OR COALESCE(min(f.start_ms) OVER after <= f.end_ms + \(gapMillis), false)
+                       OR EXISTS (
+                           SELECT 1 FROM \(t) s
+                           WHERE s.host = f.host AND s.ip = f.ip
+                             AND s.session_end >= timestamptz 'epoch' + f.start_ms * interval '1 millisecond' - \(gap)
+                             AND s.session_start <= timestamptz 'epoch' + f.end_ms * interval '1 millisecond' + \(gap)
+                       ) AS touches
+                FROM sessiontail_staging f
+                WINDOW before AS (PARTITION BY f.host, f.ip ORDER BY f.start_ms, f.end_ms
+                                  ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
+                       after AS (PARTITION BY f.host, f.ip ORDER BY f.start_ms, f.end_ms
+                                 ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING)
+            ), alone AS (
+                INSERT INTO \(t) (\(columns))
+                SELECT \(staged) FROM flagged WHERE NOT touches
+            ), gone AS (
+                DELETE FROM \(t) s USING flagged f
+                WHERE f.touches AND s.host = f.host AND s.ip = f.ip
                   AND s.session_end >= timestamptz 'epoch' + f.start_ms * interval '1 millisecond' - \(gap)
                   AND s.session_start <= timestamptz 'epoch' + f.end_ms * interval '1 millisecond' + \(gap)
                 RETURNING s.host, s.ip, s.session_start, s.session_end, s.event_count, s.bytes, s.error_count,
@@ -261,13 +312,7 @@ public final class FragmentShipper {
             ), pieces AS (
                 SELECT * FROM gone
                 UNION ALL
-                SELECT host, ip, timestamptz 'epoch' + start_ms * interval '1 millisecond',
-                       timestamptz 'epoch' + end_ms * interval '1 millisecond', event_count, bytes, error_count,
-                       landing_path, referrer, user_agent, client, page_views, is_bot, exit_path, referrer_host,
-                       channel, utm_source, utm_medium, utm_campaign, browser, os, device, first_path,
-                       timestamptz 'epoch' + landing_ms * interval '1 millisecond',
-                       timestamptz 'epoch' + exit_ms * interval '1 millisecond', country
-                FROM sessiontail_staging
+                SELECT \(staged) FROM flagged WHERE touches
             ), marked AS (
                 SELECT *, CASE WHEN session_start <= max(session_end) OVER before + \(gap) THEN 0 ELSE 1 END AS opens
                 FROM pieces
@@ -277,33 +322,34 @@ public final class FragmentShipper {
                 SELECT *, sum(opens) OVER (PARTITION BY host, ip ORDER BY session_start, session_end
                                            ROWS UNBOUNDED PRECEDING) AS island
                 FROM marked
+            ), ranked AS (
+                SELECT *,
+                       row_number() OVER (PARTITION BY host, ip, island ORDER BY \(order)) AS first_rank,
+                       row_number() OVER (PARTITION BY host, ip, island ORDER BY \(landing)) AS landing_rank,
+                       row_number() OVER (PARTITION BY host, ip, island ORDER BY \(exit)) AS exit_rank
+                FROM grouped
             )
-            INSERT INTO \(t) (host, ip, session_start, session_end, event_count, bytes, error_count, landing_path,
-                              referrer, user_agent, client, page_views, is_bot, exit_path, referrer_host, channel,
-                              utm_source, utm_medium, utm_campaign, browser, os, device, first_path, landing_at,
-                              exit_at, country)
+            INSERT INTO \(t) (\(columns))
             SELECT host, ip, min(session_start), max(session_end), sum(event_count), sum(bytes), sum(error_count),
-                   COALESCE((array_agg(landing_path \(landing)))[1], (array_agg(landing_path ORDER BY \(order)))[1]),
-                   (array_agg(referrer ORDER BY \(order)))[1],
-                   (array_agg(user_agent ORDER BY \(order)))[1],
-                   (array_agg(client))[1],
+                   COALESCE(min(landing_path) \(landed), min(landing_path) \(first)),
+                   min(referrer) \(first),
+                   min(user_agent) \(first),
+                   min(client),
                    sum(page_views), bool_or(is_bot),
-                   (array_agg(exit_path \(exit)))[1],
-                   (array_agg(referrer_host \(landing)))[1],
-                   (array_agg(channel \(landing)))[1],
-                   (array_agg(utm_source \(landing)))[1],
-                   (array_agg(utm_medium \(landing)))[1],
-                   (array_agg(utm_campaign \(landing)))[1],
-                   (array_agg(browser ORDER BY \(order)))[1],
-                   (array_agg(os ORDER BY \(order)))[1],
-                   (array_agg(device ORDER BY \(order)))[1],
-                   (array_agg(COALESCE(first_path, landing_path) ORDER BY \(order)))[1],
+                   min(exit_path) FILTER (WHERE exit_rank = 1 AND exit_at IS NOT NULL),
+                   min(referrer_host) \(landed),
+                   min(channel) \(landed),
+                   min(utm_source) \(landed),
+                   min(utm_medium) \(landed),
+                   min(utm_campaign) \(landed),
+                   min(browser) \(first),
+                   min(os) \(first),
+                   min(device) \(first),
+                   min(COALESCE(first_path, landing_path)) \(first),
                    min(landing_at), max(exit_at),
-                   (array_agg(country ORDER BY \(order)))[1]
-            FROM grouped
+                   min(country) \(first)
+            FROM ranked
             GROUP BY host, ip, island;
-
-            SELECT count(*) FROM sessiontail_staging;
             """
     }
 }

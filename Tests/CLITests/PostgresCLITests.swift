@@ -98,9 +98,11 @@ struct PostgresCLITests {
         let ledgerBefore = try Self.psqlValue("SELECT count(*) FROM \(table)_applied")
         #expect(before.count > 100_000)
 
-        // Again, all three at once, and then one of them alone once more.
+        // Again, all three at once, then one of them alone once more, and once more in transactions of
+        // another size: the ledger knows each fragment, however the batches fall.
         var again = try startConcurrently(commands, in: dir)
         again.append(try run(commands[1]))
+        again.append(try run(commands[2].map { $0 == "50" ? "7" : $0 }))
         for (i, second) in again.enumerated() {
             #expect(second.status == 0, "second run #\(i + 1): \(second.stderrText)")
             #expect(second.stderrText.contains(" 0 new"), "second run #\(i + 1): \(second.stderrText)")

@@ -91,6 +91,24 @@ struct ShippingTests {
             ])
     }
 
+    @Test func inOneBatchFragmentsAloneGoInStraightAndTheOthersMerge() throws {
+        let db = try Database.connect()
+        let table = try Database.freshTable()
+        try shipper(table).shipOnce([fragment(client: "s", start: 0, end: minute, count: 2)])
+        let applied = try shipper(table).shipOnce([
+            fragment(client: "a", start: 0),  // touches nothing
+            fragment(client: "b", start: 0), fragment(client: "b", start: 4 * minute, count: 2),  // each other
+            fragment(client: "s", start: 3 * minute, count: 3),  // the stored session
+            fragment(client: "s", start: 60 * minute, count: 4),  // its key, but an hour later: alone
+        ])
+        #expect(applied == 5)
+        let rows = try Database.rows(table, connection: db)
+        #expect(
+            rows.map { "\($0.ip) \($0.start / minute)-\($0.end / minute) \($0.count)" } == [
+                "a 0-0 1", "b 0-4 3", "s 0-3 5", "s 60-60 4",
+            ], "\(rows)")
+    }
+
     @Test func exactlyTheGapApartMergesAndOneMillisecondMoreDoesNot() throws {
         let db = try Database.connect()
         let table = try Database.freshTable()
