@@ -1,20 +1,21 @@
 import AccessLog
 import PostgresSink
 
-/// `sessiontail report` output as text, CSV or JSON, every section in each (the timeline in CSV and JSON
-/// only: a row per hour or day is no reading for a terminal).
+/// `sessiontail report` output as text, CSV, JSON or HTML, every section in each (the timeline in CSV, JSON and
+/// HTML only: a row per hour or day is no reading for a terminal).
 ///
 /// CSV is one block per section, blocks separated by an empty line, each with its own header row whose
 /// first column, `section`, names the section on every row: a spreadsheet shows the blocks one under the
 /// other, and a script can keep the rows of one section by their first field. JSON is one object: the
 /// summary's figures as keys of their own (`host_like` and `avg_events` as before), and a key per section
-/// holding an array of objects. NULL is an empty CSV field and JSON `null`.
+/// holding an array of objects. NULL is an empty CSV field and JSON `null`. HTML is ``HTMLReport``'s page.
 public enum ReportFormatter {
     public static func render(_ report: SessionReport, as format: Report.Format) -> String {
         switch format {
         case .text: text(report)
         case .csv: csv(report)
         case .json: json(report)
+        case .html: HTMLReport.render(report)
         }
     }
 
