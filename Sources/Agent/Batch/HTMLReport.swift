@@ -68,7 +68,7 @@ public enum HTMLReport {
         .swatch.b{background:var(--b)}
         svg.chart{display:block;width:100%;height:auto;max-width:600px;margin-top:6px}
         #chart-timeline{max-width:none}
-        #chart-timeline text{font-size:13px}
+        #chart-timeline text{font-size:11px}
         svg text{fill:var(--fg);font-size:11px;font-variant-numeric:tabular-nums}
         svg text.value,svg text.muted{fill:var(--muted);font-size:10px}
         rect.bar.a{fill:var(--a)}
