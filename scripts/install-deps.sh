@@ -8,11 +8,12 @@
 # nginx and apache2 are there for the discovery tests, which read their default configuration and run
 # them on loopback ports of their own, and nginx for the demo, which does the same: they are installed
 # without being started (both want port 80).
+# chromium renders the HTML report in the tests (headless, offline) to check it draws and fetches nothing.
 # Idempotent: installs only what is missing. Needs root (or sudo) when something is missing.
 set -euo pipefail
 
 packages=(pkg-config zlib1g-dev libpq-dev libpcre2-dev uap-core libssl-dev libmaxminddb-dev gzip python3
-    python3-pip time postgresql postgresql-common logrotate nginx apache2 bzip2 xz-utils zstd)
+    python3-pip time postgresql postgresql-common logrotate nginx apache2 bzip2 xz-utils zstd chromium)
 if [ "${1:-}" = package ]; then
     packages+=(debhelper dpkg-dev lintian man-db procps systemd util-linux
         systemd-container debootstrap debian-archive-keyring)

@@ -1,18 +1,25 @@
 import AccessLog
 import PostgresSink
+import SystemIO
 
 /// `sessiontail report`: the analysis of the sessions table.
 public enum Report {
     /// The output formats.
     public enum Format: String, Sendable, CaseIterable {
-        case text, csv, json
+        case text, csv, json, html
     }
 
-    /// Prints the report; returns 0, or 2 when PostgreSQL cannot answer. `since` and `until` are ISO 8601
-    /// dates or times (UTC unless they carry an offset), empty when not given; `hosts` is comma-separated.
+    /// Prints the report; returns 0, 1 when the output cannot be written, or 2 when PostgreSQL cannot answer.
+    /// `since` and `until` are ISO 8601 dates or times (UTC unless they carry an offset), empty when not given;
+    /// `hosts` is comma-separated.
+    ///
+    /// `html`, when given, is where the HTML page goes, as GoAccess's `-o report.html`: a file, replaced whole
+    /// (a web server serving it never sees half a page), with a note of where on standard error; standard output
+    /// then carries `format` only when one is given. `-` is standard output, like `--format html`, and then no
+    /// other format may be asked for.
     public static func run(
         postgres: String, table: String, hostLike: String, hosts: String, since: String = "", until: String = "",
-        includeBots: Bool = false, top: Int = 10, format: Format
+        includeBots: Bool = false, top: Int = 10, format: Format?, html: String? = nil
     ) throws(UsageError) -> Int32 {
         let sessionTable: SessionTable
         do {
@@ -21,6 +28,12 @@ public enum Report {
             throw UsageError(error.description)
         }
         guard top >= 1 else { throw UsageError("--top \(top): give a number of rows of 1 or more.") }
+        if html == "-", let format, format != .html {
+            throw UsageError(
+                "--html - and --format \(format.rawValue) both write to standard output: leave out --format, "
+                    + "or give --html a file name.")
+        }
+        if html?.isEmpty == true { throw UsageError("--html needs a file name, or - for standard output.") }
         let selection = SessionReport.Selection(
             hostPattern: hostLike, hosts: hosts.split(separator: ",").map { String($0) },
             sinceMillis: try since.isEmpty ? nil : instant(since, option: "--since"),
@@ -37,9 +50,22 @@ public enum Report {
             printError("\(error)", level: .error)
             return 2
         }
+        if let html, html != "-" {
+            let page = Array(ReportFormatter.render(report, as: .html).utf8)
+            do {
+                try FileSystem.writeAtomically(page, to: html, durable: false, mode: 0o644)
+            } catch {
+                printError(
+                    "Cannot write the HTML report to \(error). Check that its directory exists and is writable.",
+                    level: .error)
+                return 1
+            }
+            printError("wrote the HTML report to \(html) (\(page.count) bytes)")
+            guard format != nil else { return 0 }
+        }
         var out = OutputStream()
         do {
-            try out.write(ReportFormatter.render(report, as: format))
+            try out.write(ReportFormatter.render(report, as: html == "-" ? .html : format ?? .text))
             try out.flush()
         } catch {
             printError("\(error)", level: .error)

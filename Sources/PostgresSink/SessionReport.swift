@@ -1,5 +1,6 @@
 /// The analysis of the sessions table: the replaced Flink job's average events per session for hosts
-/// matching a pattern, a per-host comparison, and top-N lists of what the visits looked like.
+/// matching a pattern, a per-host comparison, top-N lists of what the visits looked like, pages per session and
+/// sessions over time.
 ///
 /// About people by default: sessions with `is_bot` true are left out unless the selection includes
 /// bots (rows shipped before schema version 2, `is_bot` NULL, count as people). The figures that say
@@ -91,6 +92,40 @@ public struct SessionReport: Sendable {
         ("countries", [("country", "country")]),
     ]
 
+    /// Sessions and page views per hour, day, week or month of `session_start` (UTC), from the first counted
+    /// session's to the last's, every step in between present (zero when empty): the report over time.
+    public struct Timeline: Sendable, Equatable {
+        /// The width of a point, as `date_trunc` names it; weeks start on Monday.
+        public enum Step: String, Sendable {
+            case hour, day, week, month
+        }
+
+        /// Chosen by ``step(forSpan:)``.
+        public var step: Step
+        public var points: [Point]
+
+        public struct Point: Sendable, Equatable {
+            /// Start of the step, milliseconds since the epoch (UTC).
+            public var startMillis: Int64
+            /// Counted sessions starting in it.
+            public var sessions: Int
+            /// Their page views (sessions whose page views are unknown, from before schema version 2, add none).
+            public var pageViews: Int
+        }
+
+        /// The step for counted sessions whose starts span `span` milliseconds: hourly up to three days, daily up
+        /// to 120, weekly up to two years, else monthly; at most a few hundred points whatever the span.
+        public static func step(forSpan span: Int64) -> Step {
+            let day: Int64 = 86_400_000
+            return span <= 3 * day ? .hour : span <= 120 * day ? .day : span <= 731 * day ? .week : .month
+        }
+    }
+
+    /// The buckets of the pages-per-session histogram, in order: a label and the least `page_views` it holds.
+    public static let pageBuckets: [(label: String, least: Int)] = [
+        ("0", 0), ("1", 1), ("2", 2), ("3", 3), ("4", 4), ("5-9", 5), ("10+", 10),
+    ]
+
     public var selection: Selection
     /// The seed's `ROUND(AVG(event_count), 2)` over every session of the hosts matching the pattern,
     /// bots included; `nil` when none match.
@@ -104,6 +139,15 @@ public struct SessionReport: Sendable {
     /// Per host, most sessions first.
     public var hosts: [HostRow]
     public var sections: [Section]
+    /// Sessions by page views (`pages_per_session`, column `pages`), of the sessions the top lists count: every
+    /// bucket of ``pageBuckets``, empty ones too, then a NULL row for the sessions whose page views are
+    /// unknown, when there are any.
+    public var pagesPerSession: Section
+    /// The counted sessions over time.
+    public var timeline: Timeline
+
+    /// People's sessions among the selected ones (unclassified rows count as people).
+    public var people: Int { selection.includeBots ? sessions - botSessions : sessions }
 
     /// Runs the report in one read-only transaction.
     public static func run(
@@ -123,7 +167,7 @@ public struct SessionReport: Sendable {
     private static func query(
         _ connection: PostgresConnection, table: SessionTable, selection s: Selection
     ) throws(PostgresError) -> SessionReport {
-        // $1 pattern, $2 hosts, $3 since, $4 until, $5 include bots; $6 rows of a top list.
+        // $1 pattern, $2 hosts, $3 since, $4 until, $5 include bots; $6 rows of a top list, or the timeline's step.
         let parameters: [String?] = [
             s.hostPattern, "{" + s.hosts.map(arrayElement).joined(separator: ",") + "}",
             s.sinceMillis.map { String($0) }, s.untilMillis.map { String($0) }, s.includeBots ? "true" : "false",
@@ -147,7 +191,9 @@ public struct SessionReport: Sendable {
             SELECT ROUND(AVG(event_count) FILTER (WHERE matching), 2),
                    ROUND(AVG(event_count) FILTER (WHERE matching AND is_bot IS NOT TRUE), 2),
                    COUNT(*) FILTER (WHERE matching AND listed AND shown),
-                   COUNT(*) FILTER (WHERE matching AND listed AND is_bot)
+                   COUNT(*) FILTER (WHERE matching AND listed AND is_bot),
+                   (EXTRACT(EPOCH FROM MIN(session_start) FILTER (WHERE matching AND listed AND shown)) * 1000)::bigint,
+                   (EXTRACT(EPOCH FROM MAX(session_start) FILTER (WHERE matching AND listed AND shown)) * 1000)::bigint
             FROM selected
             """, parameters: parameters
         ).rows[0]
@@ -193,6 +239,54 @@ public struct SessionReport: Sendable {
                             share: row[columns.count + 1] ?? "")
                     }))
         }
+        // The buckets are constants of this file, written into the SQL; a NULL `page_views` is a bucket of its own.
+        let labels = pageBuckets.enumerated().map { k, b in "(\(k), '\(b.label)')" } + ["(\(pageBuckets.count), NULL)"]
+        let bucket = pageBuckets.enumerated().reversed().map { k, b in "WHEN page_views >= \(b.least) THEN \(k)" }
+        let histogram = try connection.execute(
+            """
+            \(selected)
+            SELECT b.label, COUNT(c.k), ROUND(100.0 * COUNT(c.k) / GREATEST(SUM(COUNT(c.k)) OVER (), 1), 1)
+            FROM (VALUES \(labels.joined(separator: ", "))) AS b(k, label)
+            LEFT JOIN (
+                SELECT CASE \(bucket.joined(separator: " ")) ELSE \(pageBuckets.count) END AS k
+                FROM selected WHERE matching AND listed AND shown
+            ) AS c ON c.k = b.k
+            GROUP BY b.k, b.label
+            HAVING b.k < \(pageBuckets.count) OR COUNT(c.k) > 0
+            ORDER BY b.k
+            """, parameters: parameters)
+        let pagesPerSession = Section(
+            name: "pages_per_session", columns: ["pages"],
+            rows: histogram.rows.map { row in
+                Section.Row(values: [row[0]], sessions: Int(row[1] ?? "") ?? 0, share: row[2] ?? "")
+            })
+
+        // The step by how far apart the first and last counted sessions start.
+        let first = Int64(summary[4] ?? "")
+        let last = Int64(summary[5] ?? "")
+        let step = Timeline.step(forSpan: (last ?? 0) - (first ?? 0))
+        let series = try connection.execute(
+            """
+            \(selected), counted AS (
+                SELECT date_trunc($6::text, session_start AT TIME ZONE 'UTC') AS step, page_views
+                FROM selected WHERE matching AND listed AND shown
+            )
+            SELECT (EXTRACT(EPOCH FROM steps.step) * 1000)::bigint, COUNT(counted.step),
+                   COALESCE(SUM(counted.page_views), 0)
+            FROM (SELECT MIN(step) AS first, MAX(step) AS last FROM counted) AS extent
+            CROSS JOIN LATERAL generate_series(extent.first, extent.last, ('1 ' || $6::text)::interval) AS steps(step)
+            LEFT JOIN counted ON counted.step = steps.step
+            GROUP BY steps.step
+            ORDER BY steps.step
+            """, parameters: parameters + [step.rawValue])
+        let timeline = Timeline(
+            step: step,
+            points: series.rows.map { row in
+                Timeline.Point(
+                    startMillis: Int64(row[0] ?? "") ?? 0, sessions: Int(row[1] ?? "") ?? 0,
+                    pageViews: Int(row[2] ?? "") ?? 0)
+            })
+
         return SessionReport(
             selection: s, averageEvents: summary[0], averageEventsOfPeople: summary[1],
             sessions: Int(summary[2] ?? "") ?? 0, botSessions: Int(summary[3] ?? "") ?? 0,
@@ -201,7 +295,7 @@ public struct SessionReport: Sendable {
                     host: row[0] ?? "", sessions: Int(row[1] ?? "") ?? 0, averageEvents: row[2], averagePages: row[3],
                     medianEvents: row[4], medianDurationSeconds: row[5], bounceRate: row[6], botShare: row[7])
             },
-            sections: sections)
+            sections: sections, pagesPerSession: pagesPerSession, timeline: timeline)
     }
 
     /// An element of a PostgreSQL array literal, quoted.

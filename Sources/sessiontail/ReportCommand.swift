@@ -18,7 +18,11 @@ struct ReportCommand: ParsableCommand {
             hosts of the averages and the top lists; --hosts limits the comparison and the top lists. --since \
             and --until select sessions by their start: from --since, before --until. CSV: one block per \
             section with its own header, separated by an empty line, the section's name in the first column; \
-            JSON: one object.
+            JSON: one object. CSV and JSON add pages per session and the timeline (sessions and page views per \
+            hour, or per day when the sessions span more than three days). --html FILE writes all of it as one \
+            self-contained page with charts (no script, nothing loaded from elsewhere), replacing FILE whole; \
+            standard output then carries a report only when --format is given. --html - writes the page to \
+            standard output.
             """
     )
 
@@ -48,15 +52,20 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "Rows of each top list.")
     var top: Int = 10
 
-    @Option(help: "Output: text, csv or json.")
-    var format: Report.Format = .text
+    @Option(help: "Output: text (the default), csv, json or html.")
+    var format: Report.Format?
+
+    @Option(
+        help: ArgumentHelp(
+            "Write the report as one self-contained HTML page to FILE (- for standard output).", valueName: "FILE"))
+    var html: String?
 
     func run() throws {
         let status: Int32
         do {
             status = try Report.run(
                 postgres: postgres, table: table, hostLike: hostLike, hosts: hosts, since: since, until: until,
-                includeBots: includeBots, top: top, format: format)
+                includeBots: includeBots, top: top, format: format, html: html)
         } catch {
             throw ValidationError(error.description)
         }

@@ -71,15 +71,16 @@ struct ReportCommandTests {
         var table: String { schema + ".sessions" }
         let dir: ScratchDirectory
 
-        init() throws {
+        /// `log` shipped classified, and `legacyLog` (when not empty) as rows from before classification.
+        init(log: String = ReportCommandTests.log, legacyLog: String = ReportCommandTests.legacyLog) throws {
             dir = try ScratchDirectory()
             _ = try PostgresCLITests.psql("CREATE SCHEMA \(schema)")
-            try ReportCommandTests.log.write(toFile: dir.path("access.log"), atomically: false, encoding: .utf8)
-            try ReportCommandTests.legacyLog.write(toFile: dir.path("legacy.log"), atomically: false, encoding: .utf8)
+            try log.write(toFile: dir.path("access.log"), atomically: false, encoding: .utf8)
+            try legacyLog.write(toFile: dir.path("legacy.log"), atomically: false, encoding: .utf8)
             for args in [
                 ["--agent-id", "web-1", dir.path("access.log")],
                 ["--agent-id", "old", "--no-classify", dir.path("legacy.log")],
-            ] {
+            ] where !(args[1] == "old" && legacyLog.isEmpty) {
                 let shipped = try ReportCommandTests.run(
                     ["sessionize", "--format", "vhost_combined", "--output", "postgres", "--table", table] + args)
                 try #require(shipped.status == 0, "sessionize \(args): \(shipped.stderrText)")
@@ -229,6 +230,72 @@ struct ReportCommandTests {
         #expect(Self.section(top2, "landing_pages", columns: ["landing_path"]) == ["/|4|50.0", "/post/1|2|25.0"])
     }
 
+    // MARK: - pages per session, the timeline
+
+    @Test("pages per session in fixed buckets, unknown as a row of its own; sessions and page views per hour or day")
+    func pagesAndTimeline() throws {
+        let sample = try Sample()
+        let people = try sample.json(["--host-like", Self.pattern])
+        let columns = ["pages"]
+        // People's pages: 3, 1, 2 (shop), 1, 0 (blog).
+        #expect(
+            Self.section(people, "pages_per_session", columns: columns) == [
+                "0|1|20.0", "1|2|40.0", "2|1|20.0", "3|1|20.0", "4|0|0.0", "5-9|0|0.0", "10+|0|0.0",
+            ])
+        // With the bots' 4, 1 and 2 pages; the base is 8 sessions.
+        let everyone = try sample.json(["--host-like", Self.pattern, "--include-bots"])
+        #expect(
+            Self.section(everyone, "pages_per_session", columns: columns) == [
+                "0|1|12.5", "1|3|37.5", "2|2|25.0", "3|1|12.5", "4|1|12.5", "5-9|0|0.0", "10+|0|0.0",
+            ])
+        // Every host: legacy.test's page views are unknown, a NULL row after the buckets.
+        let all = try sample.json([])
+        #expect(
+            Self.section(all, "pages_per_session", columns: columns) == [
+                "0|1|16.7", "1|2|33.3", "2|1|16.7", "3|1|16.7", "4|0|0.0", "5-9|0|0.0", "10+|0|0.0", "NULL|1|16.7",
+            ])
+
+        // People's sessions start from 1 July 10:00 to 3 July 08:00: 46 hours, so hourly, 47 points.
+        #expect(people["timeline_step"] as? String == "hour")
+        let points = Self.timeline(people)
+        #expect(points.count == 47)
+        #expect(points.first == "2025-07-01T10:00:00Z 1 3" && points.last == "2025-07-03T08:00:00Z 1 0")
+        #expect(
+            points.filter { !$0.hasSuffix(" 0 0") } == [
+                "2025-07-01T10:00:00Z 1 3", "2025-07-01T11:00:00Z 1 1", "2025-07-02T09:00:00Z 1 2",
+                "2025-07-02T14:00:00Z 1 1", "2025-07-03T08:00:00Z 1 0",
+            ])
+        #expect(points.contains("2025-07-02T00:00:00Z 0 0"))
+        // Every counted session is at one point, bots too when they are counted.
+        let sessions = (everyone["timeline"] as? [[String: Any]] ?? []).compactMap { Self.number($0["sessions"]) }
+        #expect(sessions.reduce(0, +) == 8)
+        #expect((try sample.json(["--until", "2025-07-01"])["timeline"] as? [Any])?.isEmpty == true)
+
+        // Sessions more than three days apart: daily, each day present, empty ones too.
+        let spread = try Sample(
+            log: """
+                a.test:80 10.0.0.1 - - [01/Jul/2025:23:59:00 +0000] "GET / HTTP/1.1" 200 5 "-" "\(Self.firefox)"
+                a.test:80 10.0.0.1 - - [01/Jul/2025:23:59:30 +0000] "GET /b HTTP/1.1" 200 5 "-" "\(Self.firefox)"
+                a.test:80 10.0.0.2 - - [05/Jul/2025:00:00:01 +0000] "GET / HTTP/1.1" 200 5 "-" "\(Self.firefox)"
+
+                """, legacyLog: "")
+        let daily = try spread.json([])
+        #expect(daily["timeline_step"] as? String == "day")
+        #expect(
+            Self.timeline(daily) == [
+                "2025-07-01T00:00:00Z 1 2", "2025-07-02T00:00:00Z 0 0", "2025-07-03T00:00:00Z 0 0",
+                "2025-07-04T00:00:00Z 0 0", "2025-07-05T00:00:00Z 1 1",
+            ])
+    }
+
+    /// The timeline as `start sessions page_views` lines.
+    static func timeline(_ json: [String: Any]) -> [String] {
+        (json["timeline"] as? [[String: Any]] ?? []).map { p in
+            let count = { (key: String) in number(p[key]).map { String(Int($0)) } ?? "?" }
+            return "\(p["start"] as? String ?? "?") \(count("sessions")) \(count("page_views"))"
+        }
+    }
+
     // MARK: - --since / --until
 
     @Test("--since and --until select sessions by their start: from since, before until; dates, times and offsets")
@@ -278,8 +345,8 @@ struct ReportCommandTests {
         let json = try sample.json(args)
         for key in [
             "host_like", "host_list", "since", "until", "include_bots", "top", "sessions", "bot_sessions", "avg_events",
-            "avg_events_people", "hosts", "landing_pages", "exit_pages", "channels", "referrer_hosts",
-            "utm_campaigns", "browsers", "os", "devices", "countries",
+            "avg_events_people", "timeline_step", "hosts", "landing_pages", "exit_pages", "channels", "referrer_hosts",
+            "utm_campaigns", "browsers", "os", "devices", "countries", "pages_per_session", "timeline",
         ] {
             #expect(json[key] != nil, "JSON has no \(key)")
         }
@@ -295,7 +362,7 @@ struct ReportCommandTests {
             headers == [
                 [
                     "section", "host_like", "host_list", "since", "until", "include_bots", "top", "sessions",
-                    "bot_sessions", "avg_events", "avg_events_people",
+                    "bot_sessions", "avg_events", "avg_events_people", "timeline_step",
                 ],
                 [
                     "section", "host", "sessions", "avg_events", "avg_pages", "median_events", "median_duration_s",
@@ -306,10 +373,11 @@ struct ReportCommandTests {
                 ["section", "utm_source", "utm_medium", "utm_campaign", "sessions", "share"],
                 ["section", "browser", "sessions", "share"], ["section", "os", "sessions", "share"],
                 ["section", "device", "sessions", "share"], ["section", "country", "sessions", "share"],
+                ["section", "pages", "sessions", "share"], ["section", "start", "sessions", "page_views"],
             ])
         let names = [
             "summary", "hosts", "landing_pages", "exit_pages", "channels", "referrer_hosts", "utm_campaigns",
-            "browsers", "os", "devices", "countries",
+            "browsers", "os", "devices", "countries", "pages_per_session", "timeline",
         ]
         for (block, name) in zip(blocks, names) {
             #expect(block.count > 1, "\(name): no rows")
@@ -318,7 +386,8 @@ struct ReportCommandTests {
             }
         }
         if blocks.count == names.count {
-            #expect(blocks[0][1] == ["summary", Self.pattern, "", "", "", "false", "10", "5", "3", "2.25", "2.00"])
+            #expect(
+                blocks[0][1] == ["summary", Self.pattern, "", "", "", "false", "10", "5", "3", "2.25", "2.00", "hour"])
             #expect(
                 Array(blocks[1].dropFirst()) == [
                     ["hosts", Self.shop, "3", "2.67", "2.00", "2", "120.0", "33.3", "40.0"],
@@ -346,6 +415,8 @@ struct ReportCommandTests {
             #expect(lines.contains("\(title), top 10 of 5 sessions of hosts like '\(Self.pattern)'"), "\(title)")
         }
         #expect(lines.contains { $0.hasPrefix("news ") && $0.contains("july sale") })
+        #expect(lines.contains("Pages per session of 5 sessions of hosts like '\(Self.pattern)'"))
+        #expect(lines.contains { $0.split(separator: " ") == ["5-9", "0", "0.0", "%"] })
         let withBots = try sample.report(args + ["--include-bots"]).stdout
         #expect(
             String(decoding: withBots, as: UTF8.self).hasPrefix("All sessions, bots included (bot sessions: 3 of 8)."))

@@ -1,19 +1,21 @@
 import AccessLog
 import PostgresSink
 
-/// `sessiontail report` output as text, CSV or JSON, every section in each.
+/// `sessiontail report` output as text, CSV, JSON or HTML, every section in each (the timeline in CSV, JSON and
+/// HTML only: a row per hour or day is no reading for a terminal).
 ///
 /// CSV is one block per section, blocks separated by an empty line, each with its own header row whose
 /// first column, `section`, names the section on every row: a spreadsheet shows the blocks one under the
 /// other, and a script can keep the rows of one section by their first field. JSON is one object: the
 /// summary's figures as keys of their own (`host_like` and `avg_events` as before), and a key per section
-/// holding an array of objects. NULL is an empty CSV field and JSON `null`.
+/// holding an array of objects. NULL is an empty CSV field and JSON `null`. HTML is ``HTMLReport``'s page.
 public enum ReportFormatter {
     public static func render(_ report: SessionReport, as format: Report.Format) -> String {
         switch format {
         case .text: text(report)
         case .csv: csv(report)
         case .json: json(report)
+        case .html: HTMLReport.render(report)
         }
     }
 
@@ -40,14 +42,14 @@ public enum ReportFormatter {
             name: "summary",
             columns: [
                 "host_like", "host_list", "since", "until", "include_bots", "top", "sessions", "bot_sessions",
-                "avg_events", "avg_events_people",
+                "avg_events", "avg_events_people", "timeline_step",
             ],
             rows: [
                 [
                     .text(s.hostPattern), .list(s.hosts), .text(s.sinceMillis.map(Timestamp.iso8601(millis:))),
                     .text(s.untilMillis.map(Timestamp.iso8601(millis:))), .flag(s.includeBots), .number(String(s.top)),
                     .number(String(r.sessions)), .number(String(r.botSessions)), .number(r.averageEvents),
-                    .number(r.averageEventsOfPeople),
+                    .number(r.averageEventsOfPeople), .text(r.timeline.step.rawValue),
                 ]
             ])
     }
@@ -66,14 +68,22 @@ public enum ReportFormatter {
                     .number(h.botShare),
                 ]
             })
+        let timeline = Table(
+            name: "timeline", columns: ["start", "sessions", "page_views"],
+            rows: r.timeline.points.map { p in
+                [
+                    .text(Timestamp.iso8601(millis: p.startMillis)), .number(String(p.sessions)),
+                    .number(String(p.pageViews)),
+                ]
+            })
         return [hosts]
-            + r.sections.map { section in
+            + (r.sections + [r.pagesPerSession]).map { section in
                 Table(
                     name: section.name, columns: section.columns + ["sessions", "share"],
                     rows: section.rows.map { row in
                         row.values.map(Cell.text) + [.number(String(row.sessions)), .number(row.share)]
                     })
-            }
+            } + [timeline]
     }
 
     // MARK: - CSV
@@ -150,7 +160,7 @@ public enum ReportFormatter {
     static let titles = [
         "landing_pages": "Landing pages", "exit_pages": "Exit pages", "channels": "Channels",
         "referrer_hosts": "Referrer hosts", "utm_campaigns": "UTM campaigns", "browsers": "Browsers", "os": "OS",
-        "devices": "Devices", "countries": "Countries",
+        "devices": "Devices", "countries": "Countries", "pages_per_session": "Pages per session",
     ]
 
     static func text(_ r: SessionReport) -> String {
@@ -186,8 +196,12 @@ public enum ReportFormatter {
             + "whether bots are shown or not.\n"
 
         let scope = "\(r.sessions) sessions of hosts like '\(s.hostPattern)'" + (s.hosts.isEmpty ? "" : " in --hosts")
-        for section in r.sections {
-            out += "\n\(titles[section.name] ?? section.name), top \(s.top) of \(scope)\n"
+        for section in r.sections + [r.pagesPerSession] {
+            let title = titles[section.name] ?? section.name
+            out +=
+                "\n"
+                + (section.name == r.pagesPerSession.name
+                    ? "\(title) of \(scope)" : "\(title), top \(s.top) of \(scope)") + "\n"
             out += table(
                 header: section.columns + ["sessions", "share"],
                 rows: section.rows.map { row in
