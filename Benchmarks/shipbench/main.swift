@@ -195,12 +195,40 @@ func makeFragment(key k: Int, start: Int64, end: Int64, events: Int64, origin: U
     -> Fragment
 {
     let host = hosts[keyHosts[k]]
-    return Fragment(
+    let landing = Array(path(&r).utf8)
+    let referrerText = referrer(&r, host: host)
+    var fragment = Fragment(
         host: Array(host.utf8), client: keyClients[k], start: start, end: end, eventCount: events,
         bytes: events * Int64(2_000 + r.below(30_000)),
         errorCount: r.below(10) == 0 ? Int64(r.below(Int(events)) + 1) : 0,
-        landingPath: Array(path(&r).utf8), referrer: Array(referrer(&r, host: host).utf8), userAgent: keyAgents[k],
+        landingPath: landing, referrer: Array(referrerText.utf8), userAgent: keyAgents[k],
         origin: origin, cause: .closed)
+    // What a classified visit carries: about half the requests are page views, a fifth of keys are bots'.
+    let bot = k % 5 == 0
+    let pages = bot ? events : (events + 1) / 2
+    let referrerHost = referrerText.split(separator: "/").dropFirst().first.map { Array($0.utf8) } ?? []
+    let family = families[k % families.count]
+    fragment.setVisit(
+        Visit(
+            pageViews: pages, isBot: bot, landingAt: start, exitAt: end,
+            channel: referrerHost.isEmpty ? .direct : referrerHost == Array(host.utf8) ? .internal : .external),
+        text: VisitText(
+            landingPath: landing, referrerHost: referrerHost, utmSource: k % 7 == 0 ? Array("newsletter".utf8) : [],
+            utmMedium: k % 7 == 0 ? Array("email".utf8) : [], utmCampaign: k % 7 == 0 ? Array("spring-sale".utf8) : [],
+            browser: Array(family.browser.utf8), os: Array(family.os.utf8), device: Array(family.device.utf8),
+            exitPath: pages > 1 ? Array(path(&r).utf8) : landing))
+    fragment.country = countries[k % countries.count]
+    return fragment
+}
+
+/// Browser, OS and device families as ua-parser names them, and countries, for the visit columns.
+let families: [(browser: String, os: String, device: String)] = [
+    ("Chrome", "Windows", "Other"), ("Mobile Safari", "iOS", "iPhone"), ("Chrome Mobile", "Android", "Generic Smartphone"),
+    ("Firefox", "Linux", "Other"), ("Googlebot", "Other", "Spider"), ("Edge", "Windows", "Other"),
+]
+let countries: [UInt16] = ["US", "DE", "FR", "GB", "IN", "BR"].map { code in
+    let bytes = Array(code.utf8)
+    return UInt16(bytes[0]) << 8 | UInt16(bytes[1])
 }
 
 func events(_ r: inout Random) -> Int64 {
