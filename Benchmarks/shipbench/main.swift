@@ -223,7 +223,8 @@ func makeFragment(key k: Int, start: Int64, end: Int64, events: Int64, origin: U
 
 /// Browser, OS and device families as ua-parser names them, and countries, for the visit columns.
 let families: [(browser: String, os: String, device: String)] = [
-    ("Chrome", "Windows", "Other"), ("Mobile Safari", "iOS", "iPhone"), ("Chrome Mobile", "Android", "Generic Smartphone"),
+    ("Chrome", "Windows", "Other"), ("Mobile Safari", "iOS", "iPhone"),
+    ("Chrome Mobile", "Android", "Generic Smartphone"),
     ("Firefox", "Linux", "Other"), ("Googlebot", "Other", "Spider"), ("Edge", "Windows", "Other"),
 ]
 let countries: [UInt16] = ["US", "DE", "FR", "GB", "IN", "BR"].map { code in

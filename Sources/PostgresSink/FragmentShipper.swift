@@ -138,13 +138,18 @@ public final class FragmentShipper {
             try ensurePartitions(Set(rows.startMonths), on: connection)
             // JIT compiling the merge costs more than it saves (the table's statistics lag behind it).
             // READ COMMITTED whatever the database's default: after waiting for a key's lock, the merge
-            // must see the sessions another agent committed meanwhile.
+            // must see the sessions another agent committed meanwhile. Staging is never analysed: a
+            // hash or merge join would read the whole sessions table (or ledger) to match a batch that
+            // an index probe per fragment finds.
             try connection.execute(
-                "BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL jit = off; TRUNCATE sessiontail_staging")
+                """
+                BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL jit = off;
+                SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off;
+                TRUNCATE sessiontail_staging
+                """)
             try connection.copy(
                 "COPY sessiontail_staging (\(FragmentRows.columns)) FROM STDIN", data: rows.data)
-            let result = try connection.execute(ledgerStatements)
-            let applied = Int(result.rows.first?.first.flatMap { $0 } ?? "0") ?? 0
+            let applied = try recordInLedger(rows.count, on: connection)
             if applied > 0 { try connection.execute(mergeStatements) }
             try connection.execute("COMMIT")
             appliedFragments += applied
@@ -193,45 +198,43 @@ public final class FragmentShipper {
         return true
     }
 
-    /// Sessions that start before the retention period are recorded as applied and go no further (their
-    /// partition was dropped, or is about to be).
-    private var retentionStatement: String {
-        guard let retention else { return "" }
-        return
-            "DELETE FROM sessiontail_staging WHERE start_ms < extract(epoch FROM now() - interval '\(retention)') * 1000;"
-    }
-
-    /// The first statements after the COPY: the ledger keeps in staging only the fragments new to the
-    /// table (and retention those still kept); the last one counts them. Only the validated table names
-    /// and the retention period are written into the SQL; every value arrives through COPY.
-    private var ledgerStatements: String {
-        // The ledger's key: (host, fragment id); a ledger of 0.1 has the id alone.
-        let ledger =
-            ledgerHasHost
-            ? """
+    /// Records the staged fragments in the ledger and keeps in staging only those new to the table (and,
+    /// with retention, still kept); returns how many are left. The ledger's key is (host, fragment id); a
+    /// ledger of 0.1 has the id alone. Only the validated table names and the retention period are
+    /// written into the SQL; every value arrives through COPY.
+    private func recordInLedger(_ staged: Int, on connection: PostgresConnection) throws(PostgresError) -> Int {
+        let key = ledgerHasHost ? "host, fragment_id" : "fragment_id"
+        let inserted = try connection.execute(
+            """
             WITH fresh AS (
-                INSERT INTO \(table.appliedQuoted) (host, fragment_id, agent_id)
-                SELECT host, fragment_id, agent_id FROM sessiontail_staging ORDER BY host, fragment_id
-                ON CONFLICT (host, fragment_id) DO NOTHING
-                RETURNING host, fragment_id
+                INSERT INTO \(table.appliedQuoted) (\(key), agent_id)
+                SELECT \(key), agent_id FROM sessiontail_staging ORDER BY \(key)
+                ON CONFLICT (\(key)) DO NOTHING
+                RETURNING 1
             )
-            DELETE FROM sessiontail_staging s
-            WHERE NOT EXISTS (SELECT 1 FROM fresh WHERE fresh.host = s.host AND fresh.fragment_id = s.fragment_id);
-            """
-            : """
-            WITH fresh AS (
-                INSERT INTO \(table.appliedQuoted) (fragment_id, agent_id)
-                SELECT fragment_id, agent_id FROM sessiontail_staging ORDER BY fragment_id
-                ON CONFLICT (fragment_id) DO NOTHING
-                RETURNING fragment_id
+            SELECT count(*) FROM fresh
+            """)
+        var left = Int(inserted.rows.first?.first.flatMap { $0 } ?? "0") ?? 0
+        // Fragments applied before (a batch shipped again): their ledger rows are another transaction's.
+        if left < staged {
+            let match =
+                ledgerHasHost ? "a.host = s.host AND a.fragment_id = s.fragment_id" : "a.fragment_id = s.fragment_id"
+            try connection.execute(
+                """
+                DELETE FROM sessiontail_staging s USING \(table.appliedQuoted) a
+                WHERE \(match) AND a.xmin <> pg_current_xact_id()::xid
+                """)
+        }
+        // Sessions that start before the retention period are recorded as applied and go no further
+        // (their partition was dropped, or is about to be).
+        if let retention {
+            try connection.execute(
+                "DELETE FROM sessiontail_staging WHERE start_ms < extract(epoch FROM now() - interval '\(retention)') * 1000"
             )
-            DELETE FROM sessiontail_staging s WHERE NOT EXISTS (SELECT 1 FROM fresh WHERE fresh.fragment_id = s.fragment_id);
-            """
-        return """
-            \(ledger)
-            \(retentionStatement)
-            SELECT count(*) FROM sessiontail_staging;
-            """
+            let counted = try connection.execute("SELECT count(*) FROM sessiontail_staging")
+            left = Int(counted.rows.first?.first.flatMap { $0 } ?? "0") ?? 0
+        }
+        return left
     }
 
     /// The statements that apply the new fragments in staging. Only the gap (an integer) and the
@@ -280,8 +283,6 @@ public final class FragmentShipper {
                 ) keys
             ) locked;
 
-            SET LOCAL enable_hashjoin = off;
-            SET LOCAL enable_mergejoin = off;
             WITH flagged AS MATERIALIZED (
                 SELECT f.*,
                        COALESCE(max(f.end_ms) OVER before >= f.start_ms - \(gapMillis), false)
