@@ -150,6 +150,9 @@ public struct Fragment: Sendable, Equatable {
         }
     }
 
+    /// About the memory the fragment holds: the value, its text's buffer and the allocator's share of it.
+    public var memoryEstimate: Int { MemoryLayout<Fragment>.stride + text.capacity + 48 }
+
     /// Folds `other` (same key, gap within the session gap) into `self`.
     public mutating func absorb(_ other: Fragment) {
         if other.startsBefore(self) {

@@ -12,9 +12,10 @@ public final class FileReader {
     private let readAhead: ReadAhead
     private var lines: LineReader<ReadAhead>
 
-    /// A reader for lines of at most `maxLineLength` bytes (longer ones are reported as too long).
-    public init(maxLineLength: Int = 64 << 10) {
-        readAhead = ReadAhead()
+    /// A reader for lines of at most `maxLineLength` bytes (longer ones are reported as too long), read
+    /// ahead in four chunks of `chunkSize` bytes.
+    public init(maxLineLength: Int = 64 << 10, chunkSize: Int = 1 << 20) {
+        readAhead = ReadAhead(chunkSize: chunkSize)
         lines = LineReader(source: readAhead, maxLineLength: maxLineLength)
     }
 

@@ -225,6 +225,26 @@ struct InProcessDaemonTests {
         #expect(peak <= 3 << 20)
     }
 
+    @Test func batchesAreCutToTheShippingShareOfTheMemoryCap() throws {
+        let h = try DaemonHarness()
+        // A quarter of 1 MiB for shipping: batches of at most 128 KiB of sessions, whatever batch_size.
+        try h.writeConfig(
+            sources: [h.source("web", file: "access.log")],
+            more: "postgres:\n  batch_age: 1h\n  batch_size: 100000\nlimits:\n  memory: 1MiB")
+        try h.append("access.log", clients: 0, count: 5_000)
+        let daemon = try h.daemon()
+        try daemon.pass(idleAt: nil)
+        try daemon.commitAndShip(force: true)
+        #expect(h.table.fragments.count + daemon.openSessions == 5_000)
+        #expect(h.table.fragments.count > 1_000, "the window store's half of 1 MiB holds fewer sessions")
+        let estimates = h.table.fragments.values.map(\.memoryEstimate)
+        let (least, most) = (estimates.min() ?? 0, estimates.max() ?? 0)
+        #expect(least > 100)
+        // A batch stops at the first fragment that reaches the budget.
+        #expect(h.table.largestBatch * least <= (128 << 10) + most, "\(h.table.largestBatch) fragments")
+        #expect(h.table.batches >= estimates.reduce(0, +) / ((128 << 10) + most))
+    }
+
     @Test func aStopDuringADrainKeepsTheOpenSessionsAndTheNextDrainFinishes() throws {
         let h = try DaemonHarness()
         try h.append("access.log", clients: 0, count: 5_000)

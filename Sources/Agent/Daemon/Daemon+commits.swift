@@ -31,6 +31,7 @@ extension Daemon {
         let emitted = changes.flatMap(\.1.emitted)
         if !emitted.isEmpty {
             outbox.append((sequence, configuration.agentID, emitted))
+            outboxBytes += Daemon.memoryEstimate(emitted)
             if outboxSince == nil { outboxSince = clock() }
         }
         pending = [:]

@@ -5,8 +5,10 @@ import Sessionizer
 
 extension Daemon {
     /// Commits what the passes since the last commit did (durably: `fdatasync`), then ships the
-    /// outbox when it is full or old enough (or when `force`d, or when the write-ahead log is over
-    /// its disk cap). Transient failures are retried until they pass; permanent ones slowly, with a
+    /// outbox when it is full (``Configuration/batchSize`` fragments, or its share of `limits.memory`)
+    /// or old enough (or when `force`d, or when the write-ahead log is over its disk cap). A batch is
+    /// at most `batchSize` fragments and at most half the shipping share of the memory: its rows,
+    /// encoded for COPY, take about as much again. Transient failures are retried until they pass; permanent ones slowly, with a
     /// message each time. A stop request (and, with `interruptOnReload`, a reload request) ends the
     /// retrying: the error is thrown, and what waits stays committed, to be shipped later.
     public func commitAndShip(force: Bool, interruptOnReload: Bool = false) throws {
@@ -15,8 +17,10 @@ extension Daemon {
         let age = outboxSince.map { clock() - $0 } ?? 0
         // Over the disk cap, what waits goes now: shipping is what lets the log shrink.
         let overDisk = journal.diskBytes > configuration.diskLimit
+        let budget = Daemon.shippingMemory(configuration) / 2
         guard !outbox.isEmpty,
-            force || overDisk || count >= configuration.batchSize || age >= configuration.batchAgeMillis
+            force || overDisk || count >= configuration.batchSize || outboxBytes >= budget
+                || age >= configuration.batchAgeMillis
         else {
             return
         }
@@ -31,7 +35,13 @@ extension Daemon {
             }
             var start = 0
             while start < fragments.count {
-                let end = min(start + configuration.batchSize, fragments.count)
+                var end = start
+                var bytes = 0
+                while end < fragments.count && end - start < configuration.batchSize && (bytes < budget || end == start)
+                {
+                    bytes += fragments[end].memoryEstimate
+                    end += 1
+                }
                 let retriesBefore = through.retries
                 appliedFragments += try through.ship(
                     Array(fragments[start..<end]), retryPermanent: true,
@@ -42,6 +52,7 @@ extension Daemon {
                 start = end
             }
             outbox.removeFirst()
+            outboxBytes -= Daemon.memoryEstimate(fragments)
             shippedThrough = sequence
             // Durable with the next commit: should it be lost, shipping again changes nothing.
             if durable {

@@ -54,8 +54,9 @@ public final class Daemon {
     var sink: any FragmentSink
     var formerSinks: [String: any FragmentSink] = [:]
     let journal: WriteAheadLog
-    /// Reads every source's files, one at a time: one reader thread and one set of buffers.
-    let fileReader = FileReader()
+    /// Reads every source's files, one at a time: one reader thread and one set of buffers, sized at
+    /// start (``Daemon/readAheadChunk(_:)``).
+    let fileReader: FileReader
     /// Classifies every source's requests (each distinct user agent once for all), made when first
     /// needed and again when a reload changes the classification.
     var sharedClassifier: (classification: Classification, classifier: RequestClassifier)? = nil
@@ -67,6 +68,8 @@ public final class Daemon {
     /// Committed, not yet shipped: the commit's sequence and its fragments, oldest first.
     var outbox: [(sequence: UInt64, agentID: String, fragments: [Fragment])] = []
     var outboxSince: Int64? = nil
+    /// About the memory the outbox holds (``Fragment/memoryEstimate``).
+    var outboxBytes = 0
     var shippedThrough: UInt64 = 0
     /// The sequence of the latest snapshot: segments before it that hold nothing unshipped can go.
     var lastSnapshot: UInt64 = 0
@@ -119,6 +122,7 @@ public final class Daemon {
         self.stop = stop
         self.durable = durable
         self.log = log
+        fileReader = FileReader(chunkSize: Daemon.readAheadChunk(configuration))
         do {
             try FileSystem.makeDirectory(configuration.stateDirectory)
         } catch {
@@ -152,6 +156,7 @@ public final class Daemon {
         checkpoints = state.checkpoints
         shippedThrough = state.shippedThrough
         outbox = state.outbox
+        outboxBytes = outbox.reduce(0) { $0 + Daemon.memoryEstimate($1.fragments) }
         if !outbox.isEmpty { outboxSince = 0 }  // ship at once
         sink = sinks(configuration, configuration.agentID)
         do {
@@ -200,6 +205,20 @@ public final class Daemon {
         return changed
     }
 
+    /// How `limits.memory` is shared, so that the cap holds for the whole daemon and not for the window
+    /// store alone: half for the window store (and an eighth beside it for the fragments it sorts), a
+    /// quarter for fragments on their way to PostgreSQL (the outbox, and a batch's rows as they are sent),
+    /// a sixteenth for reading ahead.
+    static func storeMemory(_ configuration: Configuration) -> Int { configuration.memoryLimit / 2 }
+    static func shippingMemory(_ configuration: Configuration) -> Int { configuration.memoryLimit / 4 }
+    static func readAheadChunk(_ configuration: Configuration) -> Int {
+        max(64 << 10, min(1 << 20, configuration.memoryLimit / 64))
+    }
+
+    static func memoryEstimate(_ fragments: [Fragment]) -> Int {
+        fragments.reduce(0) { $0 + $1.memoryEstimate }
+    }
+
     /// Segments of at most a quarter of the disk cap (and at most 64 MiB).
     static func segmentLimit(_ configuration: Configuration) -> Int {
         max(1 << 20, min(64 << 20, configuration.diskLimit / 4))
@@ -211,9 +230,7 @@ public final class Daemon {
                 formats: source.formats, host: source.host ?? "-", client: source.client,
                 sessionizer: SessionizerConfiguration(
                     gapMillis: configuration.gapMillis, latenessMillis: configuration.latenessMillis,
-                    // Three quarters of limits.memory for the window store; the rest is for the
-                    // buffers around it (lines being read, commits and snapshots being written).
-                    memoryLimit: configuration.memoryLimit / 4 * 3),
+                    memoryLimit: Daemon.storeMemory(configuration)),
                 streaming: true, classification: configuration.classification, drop: source.drop,
                 privacy: configuration.privacy, geoip: configuration.geoip),
             reader: fileReader, classifier: try classifier(configuration))

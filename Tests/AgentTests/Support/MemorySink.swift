@@ -10,6 +10,8 @@ final class MemoryTable {
     /// Batches taken, and fragments in them that were already there.
     private(set) var batches = 0
     private(set) var repeats = 0
+    /// The most fragments one batch held.
+    private(set) var largestBatch = 0
 
     /// Records a batch; returns how many fragments were new.
     func apply(_ batch: [Fragment], agentID: String) -> Int {
@@ -25,6 +27,7 @@ final class MemoryTable {
             }
         }
         batches += 1
+        largestBatch = max(largestBatch, batch.count)
         return new
     }
 
