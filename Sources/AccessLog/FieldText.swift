@@ -194,7 +194,7 @@ public enum FieldText {
     ) {
         if raw.count == 1 && raw[0] == UInt8(ascii: "-") { return }
         if !raw.contains(where: { $0 == UInt8(ascii: "\\") || $0 < 0x20 || $0 >= 0x7F }) {
-            out.append(contentsOf: raw)  // plain printable ASCII, the common case
+            out.appendBytes(raw)  // plain printable ASCII, the common case
             return
         }
         if escaping == .raw {

@@ -1,3 +1,5 @@
+import AccessLog
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -11,33 +13,51 @@ extension Fragment {
     /// Appends the fragment in a self-delimiting binary form (little-endian), read back by
     /// ``init(serialized:at:)``.
     public func serialize(into out: inout [UInt8]) {
-        func put<T: FixedWidthInteger>(_ value: T) {
-            withUnsafeBytes(of: value.littleEndian) { out.append(contentsOf: $0) }
+        // The numbers are written into a small buffer and appended in one copy each, not one append per
+        // number (a fragment has up to 23).
+        withUnsafeTemporaryAllocation(byteCount: Fragment.headerSize + Fragment.visitSize + 2, alignment: 8) {
+            buffer in
+            var p = 0
+            func put<T: FixedWidthInteger>(_ value: T) {
+                buffer.storeBytes(of: value.littleEndian, toByteOffset: p, as: T.self)
+                p += MemoryLayout<T>.size
+            }
+            func byte(_ value: UInt8) {
+                buffer[p] = value
+                p += 1
+            }
+            func flush() {
+                out.appendBytes(UnsafeRawBufferPointer(rebasing: buffer[..<p]))
+                p = 0
+            }
+            put(UInt32(text.count))
+            put(UInt32(hostEnd))
+            put(UInt32(clientEnd))
+            put(UInt32(pathEnd))
+            put(UInt32(referrerEnd))
+            put(start)
+            put(end)
+            put(eventCount)
+            put(bytes)
+            put(errorCount)
+            put(origin)
+            // The high bit: a visit follows the text (fragments of sessiontail 0.1 have none); the next: the
+            // country's two bytes come last.
+            byte(cause.rawValue | (visit == nil ? 0 : 0x80) | (country == 0 ? 0 : 0x40))
+            flush()
+            out.append(contentsOf: text)
+            if let visit {
+                put(UInt32(userAgentEnd))
+                for i in 0..<9 { put(UInt32(visitEnds[i])) }
+                put(visit.pageViews)
+                byte(visit.isBot ? 1 : 0)
+                put(visit.landingAt ?? .min)
+                put(visit.exitAt ?? .min)
+                byte(visit.channel?.rawValue ?? 0)
+            }
+            if country != 0 { put(country) }
+            flush()
         }
-        put(UInt32(text.count))
-        put(UInt32(hostEnd))
-        put(UInt32(clientEnd))
-        put(UInt32(pathEnd))
-        put(UInt32(referrerEnd))
-        put(start)
-        put(end)
-        put(eventCount)
-        put(bytes)
-        put(errorCount)
-        put(origin)
-        // The high bit: a visit follows the text (fragments of sessiontail 0.1 have none); the next: the
-        // country's two bytes come last.
-        out.append(cause.rawValue | (visit == nil ? 0 : 0x80) | (country == 0 ? 0 : 0x40))
-        out.append(contentsOf: text)
-        defer { if country != 0 { put(country) } }
-        guard let visit else { return }
-        put(UInt32(userAgentEnd))
-        for i in 0..<9 { put(UInt32(visitEnds[i])) }
-        put(visit.pageViews)
-        out.append(visit.isBot ? 1 : 0)
-        put(visit.landingAt ?? .min)
-        put(visit.exitAt ?? .min)
-        out.append(visit.channel?.rawValue ?? 0)
     }
 
     /// Bytes of a serialized visit, after the text.

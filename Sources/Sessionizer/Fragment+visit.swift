@@ -22,13 +22,28 @@ public struct Visit: Sendable, Equatable {
 
     /// Requests that were page views (see the pipeline's rules).
     public var pageViews: Int64 = 0
+    /// Stored without optionals (`Int64.min`, 0: none), so that a visit takes 32 bytes, not 56, in each
+    /// open session and fragment.
+    private var landing = Int64.min
+    private var exit = Int64.min
     /// Whether any request of the session was a bot's.
     public var isBot = false
+    private var channelValue: UInt8 = 0
+
     /// Time of the landing (first) page view, and of the exit (last) one; nil when there is none.
-    public var landingAt: Int64? = nil
-    public var exitAt: Int64? = nil
+    public var landingAt: Int64? {
+        get { landing == .min ? nil : landing }
+        set { landing = newValue ?? .min }
+    }
+    public var exitAt: Int64? {
+        get { exit == .min ? nil : exit }
+        set { exit = newValue ?? .min }
+    }
     /// How the landing page view was reached; nil when there is no page view.
-    public var channel: Channel? = nil
+    public var channel: Channel? {
+        get { Channel(rawValue: channelValue) }
+        set { channelValue = newValue?.rawValue ?? 0 }
+    }
 
     public init(
         pageViews: Int64 = 0, isBot: Bool = false, landingAt: Int64? = nil, exitAt: Int64? = nil,
@@ -36,9 +51,9 @@ public struct Visit: Sendable, Equatable {
     ) {
         self.pageViews = pageViews
         self.isBot = isBot
-        self.landingAt = landingAt
-        self.exitAt = exitAt
-        self.channel = channel
+        self.landing = landingAt ?? .min
+        self.exit = exitAt ?? .min
+        self.channelValue = channel?.rawValue ?? 0
     }
 }
 

@@ -1,13 +1,28 @@
 import AccessLog
 
-/// An open session's visit as the window store keeps it: the counts, and the texts of the landing and
-/// exit page views and of the first request's families, back to back in one array (replaced in place:
-/// a page view that becomes the exit allocates nothing once the array has room).
+/// An open session's visit as the window store keeps it: the counts, and the texts of the landing
+/// page view and of the first request's families, back to back in one array; the exit page view's path
+/// inline when it is short (most are), else at the end of that array.
+///
+/// Most page views become the session's exit and change nothing else: with the path inline they write
+/// only into the session's slot, which the store has just read, and never touch the text's buffer (a
+/// cache miss per page view, and a check of its reference count).
 struct VisitState {
     var visit = Visit()
-    /// Landing path, referrer host, UTM source, medium and campaign, browser, OS, device, exit path.
+    /// Landing path, referrer host, UTM source, medium and campaign, browser, OS, device, then the exit
+    /// path when it is not inline (``exitLength`` -1; else part 8 is empty).
     var text: [UInt8] = []
     var ends = Fragment.Ends()
+    /// The exit path's bytes when ``exitLength`` ≥ 0.
+    var exitBytes = InlineBytes()
+    /// The length of the inline exit path; -1: the exit path is part 8 of ``text``.
+    var exitLength: Int8 = 0
+
+    /// Room for a short path, inline.
+    struct InlineBytes {
+        static let capacity = 48
+        var storage: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0)
+    }
 
     init() {}
 
@@ -24,11 +39,11 @@ struct VisitState {
         guard event.isPageView else {
             text.reserveCapacity(event.browser.count + event.os.count + event.device.count)
             for i in 0..<5 { ends[i] = 0 }
-            text += event.browser
+            text.appendBytes(event.browser)
             ends[5] = Int32(text.count)
-            text += event.os
+            text.appendBytes(event.os)
             ends[6] = Int32(text.count)
-            text += event.device
+            text.appendBytes(event.device)
             ends[7] = Int32(text.count)
             ends[8] = ends[7]
             return
@@ -36,42 +51,89 @@ struct VisitState {
         visit.pageViews = 1
         path.removeAll(keepingCapacity: true)
         FieldText.appendDisplay(event.path, escaping: event.escaping, to: &path, scratch: &scratch)
-        let referrerHost = VisitState.host(ofReferrer: event.referrer)
+        // The path is both landing and exit; the exit inline when it fits.
+        let exitInline = path.count <= InlineBytes.capacity
+        let referrerHost = VisitState.hostRange(ofReferrer: event.referrer)
         visit.landingAt = event.time
         visit.exitAt = event.time
-        visit.channel =
-            referrerHost.isEmpty ? .direct : VisitState.sameHost(referrerHost, event.host) ? .internal : .external
+        visit.channel = VisitState.channel(referrerHost, event)
         let query = event.query
         text.reserveCapacity(
-            2 * path.count + referrerHost.count + event.browser.count + event.os.count + event.device.count
-                + (query.isEmpty ? 0 : 16))
+            (exitInline ? 1 : 2) * path.count + referrerHost.count + event.browser.count + event.os.count
+                + event.device.count + (query.isEmpty ? 0 : 16))
         text += path
         ends[0] = Int32(text.count)
-        text += referrerHost
+        VisitState.appendLowercased(UnsafeRawBufferPointer(rebasing: event.referrer[referrerHost]), to: &text)
         ends[1] = Int32(text.count)
         if !query.isEmpty {
-            VisitState.appendParameter("utm_source", in: query, to: &text)
+            VisitState.appendParameter("utm_source", in: query, to: &text, scratch: &scratch)
             ends[2] = Int32(text.count)
-            VisitState.appendParameter("utm_medium", in: query, to: &text)
+            VisitState.appendParameter("utm_medium", in: query, to: &text, scratch: &scratch)
             ends[3] = Int32(text.count)
-            VisitState.appendParameter("utm_campaign", in: query, to: &text)
+            VisitState.appendParameter("utm_campaign", in: query, to: &text, scratch: &scratch)
         } else {
             ends[2] = ends[1]
             ends[3] = ends[1]
         }
         ends[4] = Int32(text.count)
-        text += event.browser
+        text.appendBytes(event.browser)
         ends[5] = Int32(text.count)
-        text += event.os
+        text.appendBytes(event.os)
         ends[6] = Int32(text.count)
-        text += event.device
+        text.appendBytes(event.device)
         ends[7] = Int32(text.count)
-        text += path
+        if exitInline {
+            setInlineExit(path)
+        } else {
+            text += path
+            exitLength = -1
+        }
         ends[8] = Int32(text.count)
     }
 
+    /// Text `i` (in the order of ``VisitText/parts``); the inline exit path copied out (not per line).
     func part(_ i: Int) -> ArraySlice<UInt8> {
-        text[(i == 0 ? 0 : Int(ends[i - 1]))..<Int(ends[i])]
+        if i == 8 && exitLength >= 0 { return withExitPath { ArraySlice($0) } }
+        return text[(i == 0 ? 0 : Int(ends[i - 1]))..<Int(ends[i])]
+    }
+
+    /// The exit path's bytes (empty when there is no exit page view), valid in `body`.
+    func withExitPath<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+        guard exitLength >= 0 else {
+            return text.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[Int(ends[7])..<Int(ends[8])])) }
+        }
+        return withUnsafeBytes(of: exitBytes.storage) { body(UnsafeRawBufferPointer(rebasing: $0[..<Int(exitLength)])) }
+    }
+
+    /// Keeps `path` (at most ``InlineBytes/capacity`` bytes) as the exit path, inline.
+    mutating func setInlineExit(_ path: [UInt8]) {
+        withUnsafeMutableBytes(of: &exitBytes.storage) { storage in
+            path.withUnsafeBytes { storage.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        }
+        exitLength = Int8(path.count)
+    }
+
+    /// Makes `path` the exit path; the change in the text's capacity (0 when it is inline, the usual case:
+    /// then the text's buffer is not touched).
+    mutating func setExit(_ path: [UInt8]) -> Int {
+        if path.count <= InlineBytes.capacity {
+            guard exitLength < 0 else {
+                setInlineExit(path)
+                return 0
+            }
+            // From a long exit path to a short one: the text loses its part 8.
+            let before = text.capacity
+            text.removeSubrange(Int(ends[7])...)
+            ends[8] = ends[7]
+            setInlineExit(path)
+            return text.capacity - before
+        }
+        let before = text.capacity
+        text.removeSubrange(Int(ends[7])...)
+        text += path
+        ends[8] = Int32(text.count)
+        exitLength = -1
+        return text.capacity - before
     }
 
     var parts: [[UInt8]] { (0..<9).map { Array(part($0)) } }
@@ -82,9 +144,14 @@ struct VisitState {
         out.reserveCapacity(text.count + 64)
         var newEnds = Fragment.Ends()
         for i in 0..<9 {
-            if range.contains(i) { body(i, &out) } else { out += part(i) }
+            if range.contains(i) {
+                body(i, &out)
+            } else if i < 8 || exitLength < 0 {
+                out += text[(i == 0 ? 0 : Int(ends[i - 1]))..<Int(ends[i])]
+            }  // else the exit path stays inline
             newEnds[i] = Int32(out.count)
         }
+        if range.contains(8) { exitLength = -1 }
         text = out
         ends = newEnds
     }
@@ -97,20 +164,22 @@ struct VisitState {
             ends[i] = Int32(out.count)
         }
         text = out
+        exitLength = -1
     }
 
     /// The families of the session's (new) first request.
     mutating func setFamilies(_ event: Event) {
-        replace(5..<8) { i, out in out += i == 5 ? event.browser : i == 6 ? event.os : event.device }
+        replace(5..<8) { i, out in out.appendBytes(i == 5 ? event.browser : i == 6 ? event.os : event.device) }
     }
 
     /// Counts the event: a bot's makes the visit a bot's; a page view is counted, and may be the new
-    /// landing (the earliest) or exit (the latest). `path` and `scratch` are working space.
+    /// landing (the earliest) or exit (the latest). `path` and `scratch` are working space. Returns the
+    /// change in the text's capacity.
     mutating func add(
         _ event: Event, path: inout [UInt8], scratch: inout [UInt8]
-    ) {
+    ) -> Int {
         if event.isBot { visit.isBot = true }
-        guard event.isPageView else { return }
+        guard event.isPageView else { return 0 }
         visit.pageViews += 1
         path.removeAll(keepingCapacity: true)
         FieldText.appendDisplay(event.path, escaping: event.escaping, to: &path, scratch: &scratch)
@@ -124,34 +193,43 @@ struct VisitState {
             } else {
                 // The same path in the same instant: the smaller of the other texts lands.
                 var candidate = VisitState()
-                candidate.setLanding(path: path, event: event)
+                candidate.setLanding(path: path, event: event, scratch: &scratch)
                 lands = Fragment.landing(t, candidate.landingTexts, precedes: at, landingTexts)
             }
         }
-        if lands { setLanding(path: path, event: event) }
-        if visit.exitAt.map({ Fragment.pageView($0, part(8), precedes: t, path[...]) }) ?? true {
-            visit.exitAt = t
-            text.removeSubrange(Int(ends[7])...)
-            text += path
-            ends[8] = Int32(text.count)
+        var grown = 0
+        if lands {
+            let before = text.capacity
+            setLanding(path: path, event: event, scratch: &scratch)
+            grown = text.capacity - before
         }
+        // As ``Fragment/pageView(_:_:precedes:_:)``, with the exit path read only for a tie.
+        let exits =
+            visit.exitAt.map { at in
+                at != t ? at < t : withExitPath { exit in path.withUnsafeBytes { exit.lexicographicallyPrecedes($0) } }
+            } ?? true
+        if exits {
+            visit.exitAt = t
+            grown += setExit(path)
+        }
+        return grown
     }
 
     /// Makes `event`, a page view whose display path is `path`, the landing: its time, channel,
     /// referrer host and UTM parameters.
-    mutating func setLanding(path: [UInt8], event: Event) {
-        let referrerHost = VisitState.host(ofReferrer: event.referrer)
+    mutating func setLanding(path: [UInt8], event: Event, scratch: inout [UInt8]) {
+        let referrerHost = VisitState.hostRange(ofReferrer: event.referrer)
         visit.landingAt = event.time
-        visit.channel =
-            referrerHost.isEmpty ? .direct : VisitState.sameHost(referrerHost, event.host) ? .internal : .external
+        visit.channel = VisitState.channel(referrerHost, event)
         let query = event.query
         replace(0..<5) { i, out in
             switch i {
             case 0: out += path
-            case 1: out += referrerHost
-            case 2: VisitState.appendParameter("utm_source", in: query, to: &out)
-            case 3: VisitState.appendParameter("utm_medium", in: query, to: &out)
-            default: VisitState.appendParameter("utm_campaign", in: query, to: &out)
+            case 1:
+                VisitState.appendLowercased(UnsafeRawBufferPointer(rebasing: event.referrer[referrerHost]), to: &out)
+            case 2: VisitState.appendParameter("utm_source", in: query, to: &out, scratch: &scratch)
+            case 3: VisitState.appendParameter("utm_medium", in: query, to: &out, scratch: &scratch)
+            default: VisitState.appendParameter("utm_campaign", in: query, to: &out, scratch: &scratch)
             }
         }
     }
@@ -188,12 +266,19 @@ struct VisitState {
     /// The host of a referrer URL (`https://www.example.com:8443/path` → `www.example.com`), lower-cased;
     /// empty for `-`, an empty referrer, or one that is not a URL with a host.
     static func host(ofReferrer raw: UnsafeRawBufferPointer) -> [UInt8] {
+        var host: [UInt8] = []
+        appendLowercased(UnsafeRawBufferPointer(rebasing: raw[hostRange(ofReferrer: raw)]), to: &host)
+        return host
+    }
+
+    /// Where the host of a referrer URL is in it (see ``host(ofReferrer:)``); empty when it has none.
+    static func hostRange(ofReferrer raw: UnsafeRawBufferPointer) -> Range<Int> {
         var i = 0
         let n = raw.count
         // scheme "://"
         while i < n && raw[i] != UInt8(ascii: ":") && raw[i] != UInt8(ascii: "/") { i += 1 }
         guard i + 2 < n, raw[i] == UInt8(ascii: ":"), raw[i + 1] == UInt8(ascii: "/"), raw[i + 2] == UInt8(ascii: "/")
-        else { return [] }
+        else { return 0..<0 }
         i += 3
         var start = i
         var end = i
@@ -205,26 +290,49 @@ struct VisitState {
             if b == UInt8(ascii: "@") { start = end + 1 }  // user info goes
             end += 1
         }
-        var host = Array(raw[start..<end])
         // A port goes: after an IPv6 literal's `]`, or at the first `:` of any other host.
-        if host.first == UInt8(ascii: "["), let close = host.firstIndex(of: UInt8(ascii: "]")) {
-            host.removeSubrange((close + 1)...)
-        } else if let colon = host.firstIndex(of: UInt8(ascii: ":")) {
-            host.removeSubrange(colon...)
+        var close = start
+        if start < end && raw[start] == UInt8(ascii: "[") {
+            while close < end && raw[close] != UInt8(ascii: "]") { close += 1 }
         }
-        for k in host.indices where host[k] >= UInt8(ascii: "A") && host[k] <= UInt8(ascii: "Z") { host[k] |= 0x20 }
-        guard !host.isEmpty, host.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else { return [] }
-        return host
+        if start < end && raw[start] == UInt8(ascii: "[") && close < end {
+            end = close + 1
+        } else {
+            var colon = start
+            while colon < end && raw[colon] != UInt8(ascii: ":") { colon += 1 }
+            end = colon
+        }
+        guard start < end else { return 0..<0 }
+        for k in start..<end where !(raw[k] > 0x20 && raw[k] < 0x7F) { return 0..<0 }
+        return start..<end
     }
 
-    static func sameHost(_ a: [UInt8], _ b: UnsafeRawBufferPointer) -> Bool {
-        a.count == b.count
-            && zip(a, b).allSatisfy { $0 == ($1 >= UInt8(ascii: "A") && $1 <= UInt8(ascii: "Z") ? $1 | 0x20 : $1) }
+    /// Appends `bytes` ASCII lower-cased.
+    static func appendLowercased(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
+        for b in bytes { out.append(b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z") ? b | 0x20 : b) }
+    }
+
+    /// The channel of a landing page view whose referrer's host is at `referrerHost` in its referrer.
+    static func channel(_ referrerHost: Range<Int>, _ event: Event) -> Visit.Channel {
+        referrerHost.isEmpty
+            ? .direct
+            : sameHost(UnsafeRawBufferPointer(rebasing: event.referrer[referrerHost]), event.host)
+                ? .internal : .external
+    }
+
+    /// Whether two hosts are the same, ignoring ASCII case.
+    static func sameHost(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+        @inline(__always) func lower(_ c: UInt8) -> UInt8 {
+            c >= UInt8(ascii: "A") && c <= UInt8(ascii: "Z") ? c | 0x20 : c
+        }
+        return a.count == b.count && zip(a, b).allSatisfy { lower($0) == lower($1) }
     }
 
     /// Appends the value of parameter `name` in a query string as logged (`a=1&utm_source=news%20letter`),
-    /// percent-decoded (`+` is a space) and made printable; nothing when absent.
-    static func appendParameter(_ name: StaticString, in query: UnsafeRawBufferPointer, to out: inout [UInt8]) {
+    /// percent-decoded (`+` is a space) and made printable; nothing when absent. `scratch` is working space.
+    static func appendParameter(
+        _ name: StaticString, in query: UnsafeRawBufferPointer, to out: inout [UInt8], scratch: inout [UInt8]
+    ) {
         let key = UnsafeRawBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount)
         var i = 0
         let n = query.count
@@ -234,19 +342,19 @@ struct VisitState {
             if end - i > key.count && query[i + key.count] == UInt8(ascii: "=")
                 && memcmp(query.baseAddress! + i, key.baseAddress!, key.count) == 0
             {
-                var decoded: [UInt8] = []
+                scratch.removeAll(keepingCapacity: true)
                 var k = i + key.count + 1
                 while k < end {
                     let b = query[k]
                     if b == UInt8(ascii: "%"), k + 2 < end, let high = hex(query[k + 1]), let low = hex(query[k + 2]) {
-                        decoded.append(high << 4 | low)
+                        scratch.append(high << 4 | low)
                         k += 3
                     } else {
-                        decoded.append(b == UInt8(ascii: "+") ? UInt8(ascii: " ") : b)
+                        scratch.append(b == UInt8(ascii: "+") ? UInt8(ascii: " ") : b)
                         k += 1
                     }
                 }
-                decoded.withUnsafeBytes { FieldText.appendPrintable($0, to: &out) }
+                scratch.withUnsafeBytes { FieldText.appendPrintable($0, to: &out) }
                 return
             }
             i = end + 1
@@ -269,10 +377,16 @@ struct VisitState {
 
 extension Fragment {
     /// Appends a visit kept by the window store (its texts already in the store's order).
-    mutating func appendVisit(_ visit: Visit, text visitText: [UInt8], ends: Ends) {
+    mutating func appendVisit(_ state: VisitState) {
         let base = Int32(text.count)
-        text += visitText
-        for i in 0..<9 { visitEnds[i] = base + ends[i] }
-        self.visit = visit
+        if state.exitLength < 0 {
+            text += state.text
+        } else {
+            text += state.text[..<Int(state.ends[7])]
+            state.withExitPath { text.appendBytes($0) }
+        }
+        for i in 0..<8 { visitEnds[i] = base + state.ends[i] }
+        visitEnds[8] = Int32(text.count)
+        self.visit = state.visit
     }
 }

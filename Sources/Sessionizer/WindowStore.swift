@@ -296,15 +296,14 @@ public struct WindowStore {
 
     /// The event's part in the session's visit: a page view counted, maybe the new landing or exit.
     mutating func joinVisit(_ event: Event, session i: Int) {
-        // A request that is no page view changes only the bot flag, kept inline: its text, whose buffer is
-        // most likely not in the cache, is not touched.
+        // A request that is no page view changes only the bot flag, kept inline; a page view most often
+        // only the counts and the exit path, inline too: the text, whose buffer is most likely not in the
+        // cache, is touched only when it changes.
         guard event.isPageView else {
             if event.isBot { sessions[i].visit!.visit.isBot = true }
             return
         }
-        attributeBytes -= sessions[i].visit!.text.capacity
-        sessions[i].visit!.add(event, path: &visitPath, scratch: &renderScratch)
-        attributeBytes += sessions[i].visit!.text.capacity
+        attributeBytes += sessions[i].visit!.add(event, path: &visitPath, scratch: &renderScratch)
     }
 
     /// A copy with a buffer of exactly its size. (Assigning `rendered`, or `Array(rendered[...])`, would
@@ -470,9 +469,9 @@ public struct WindowStore {
                 landingPath: session.attributes[0..<pathEnd],
                 referrer: session.attributes[pathEnd..<referrerEnd],
                 userAgent: session.attributes[referrerEnd...], origin: session.firstOrigin, cause: cause,
-                extraCapacity: session.visit?.text.count ?? 0)
+                extraCapacity: session.visit.map { $0.text.count + max(0, Int($0.exitLength)) } ?? 0)
         }
-        if let visit = session.visit { fragment.appendVisit(visit.visit, text: visit.text, ends: visit.ends) }
+        if let visit = session.visit { fragment.appendVisit(visit) }
         fragment.country = session.country
         return fragment
     }

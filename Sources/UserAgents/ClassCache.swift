@@ -10,32 +10,32 @@
 /// one: real traffic has a few thousand user agents) and filling starts over.
 ///
 /// A lookup hashes the bytes, probes an open-addressing table and compares the bytes exactly; it allocates
-/// nothing.
+/// nothing. The table holds 8 bytes a slot (part of the hash, and where the entry is), small enough to
+/// stay in the CPU's cache; each entry keeps its full hash and class beside its bytes, so that a lookup
+/// reads one place in memory that is likely not in the cache, not two.
 final class ClassCache {
     let capacity: Int
     private let slotCount: Int
     private let mask: Int
-    /// One slot: all a lookup reads besides the user agent's bytes, together (24 bytes), so that a
-    /// lookup in a table too large for the cache misses it once, not once per field.
-    private struct Slot {
-        /// 0 for an empty slot (a real hash is made odd).
-        var hash: UInt64
-        var offset: UInt32
-        var length: UInt32
-        var value: UserAgentClass
-
-        static let empty = Slot(
-            hash: 0, offset: 0, length: 0,
-            value: UserAgentClass(isBot: false, browser: .other, os: .other, device: .other))
-    }
-
-    private let slots: UnsafeMutablePointer<Slot>
+    /// One slot: 0 when empty, else the hash's high 32 bits (made odd) above the entry's arena offset.
+    private let slots: UnsafeMutablePointer<UInt64>
+    /// Entries back to back, each 8-byte aligned: ``Header``, then the user agent's bytes.
     private let arena: UnsafeMutableRawPointer
+    /// Bytes of user agents the arena holds at most (besides the headers).
     let arenaCapacity: Int
+    private let arenaSize: Int
     private var arenaUsed = 0
     private(set) var count = 0
     /// Times the cache was emptied because it was full.
     private(set) var clears = 0
+
+    private struct Header {
+        var hash: UInt64
+        var value: UserAgentClass
+        var length: Int
+    }
+
+    private static let headerSize = MemoryLayout<Header>.stride
 
     /// A cache of at most `capacity` user agents (at least 1).
     init(capacity: Int) {
@@ -45,9 +45,11 @@ final class ClassCache {
         slotCount = size
         mask = size - 1
         slots = .allocate(capacity: size)
-        slots.initialize(repeating: Slot.empty, count: size)
-        arenaCapacity = min(self.capacity * 256, Int(UInt32.max))
-        arena = .allocate(byteCount: arenaCapacity, alignment: 16)
+        slots.initialize(repeating: 0, count: size)
+        arenaCapacity = min(self.capacity * 256, Int(UInt32.max) / 2)
+        // Room for every entry's header and alignment besides the bytes.
+        arenaSize = min(arenaCapacity + self.capacity * (ClassCache.headerSize + 8), Int(UInt32.max))
+        arena = .allocate(byteCount: arenaSize, alignment: 16)
     }
 
     deinit {
@@ -60,16 +62,27 @@ final class ClassCache {
         ByteHash.hash(key) | 1
     }
 
+    @inline(__always)
+    private static func tag(_ hash: UInt64) -> UInt64 {
+        (hash | 1 << 32) & 0xFFFF_FFFF_0000_0000
+    }
+
     /// The class cached for `key` (whose ``hash(_:)`` is `hash`), if any.
     @inline(__always)
     func lookup(_ key: UnsafeRawBufferPointer, hash: UInt64) -> UserAgentClass? {
+        let tag = ClassCache.tag(hash)
         var slot = Int(truncatingIfNeeded: hash) & mask
         while true {
-            let h = slots[slot].hash
-            if h == 0 { return nil }
-            if h == hash && Int(slots[slot].length) == key.count {
-                if key.count == 0 || memcmp(arena + Int(slots[slot].offset), key.baseAddress!, key.count) == 0 {
-                    return slots[slot].value
+            let entry = slots[slot]
+            if entry == 0 { return nil }
+            if entry & 0xFFFF_FFFF_0000_0000 == tag {
+                let at = arena + Int(truncatingIfNeeded: entry & 0xFFFF_FFFF)
+                let header = at.load(as: Header.self)
+                if header.hash == hash && header.length == key.count
+                    && (key.count == 0
+                        || memcmp(at + ClassCache.headerSize, key.baseAddress!, key.count) == 0)
+                {
+                    return header.value
                 }
             }
             slot = (slot + 1) & mask
@@ -80,18 +93,21 @@ final class ClassCache {
     /// longer than the whole arena is not kept.
     func insert(_ key: UnsafeRawBufferPointer, hash: UInt64, value: UserAgentClass) {
         guard key.count <= arenaCapacity else { return }
-        if count == capacity || arenaUsed + key.count > arenaCapacity { clear() }
+        let size = (ClassCache.headerSize + key.count + 7) & ~7
+        if count == capacity || arenaUsed + size > arenaSize { clear() }
         var slot = Int(truncatingIfNeeded: hash) & mask
-        while slots[slot].hash != 0 { slot = (slot + 1) & mask }
-        if key.count > 0 { (arena + arenaUsed).copyMemory(from: key.baseAddress!, byteCount: key.count) }
-        slots[slot] = Slot(hash: hash, offset: UInt32(arenaUsed), length: UInt32(key.count), value: value)
-        arenaUsed += key.count
+        while slots[slot] != 0 { slot = (slot + 1) & mask }
+        let at = arena + arenaUsed
+        at.storeBytes(of: Header(hash: hash, value: value, length: key.count), as: Header.self)
+        if key.count > 0 { (at + ClassCache.headerSize).copyMemory(from: key.baseAddress!, byteCount: key.count) }
+        slots[slot] = ClassCache.tag(hash) | UInt64(arenaUsed)
+        arenaUsed += size
         count += 1
     }
 
     /// Forgets every entry.
     func clear() {
-        slots.update(repeating: Slot.empty, count: slotCount)
+        slots.update(repeating: 0, count: slotCount)
         arenaUsed = 0
         count = 0
         clears += 1
