@@ -45,6 +45,10 @@ public struct SourcePipeline {
     private let geoip: GeoIPDatabase?
     /// Whether each visitor's address is parsed (to drop it, look up its country, truncate or hash it).
     private let readsAddresses: Bool
+    /// Told how far reading has come, every ``progressLines`` lines (nil: nobody watches).
+    public var progress: ProgressLine? = nil
+    /// Lines between two calls to ``progress``: its clock is read no more often than this.
+    static let progressLines: UInt64 = 4096
 
     /// A pipeline for `options`, reading with `reader` (a new one when nil; it must read lines as long
     /// as `options.maxLineLength`) and classifying with `classifier` (one for `options.classification`
@@ -162,6 +166,7 @@ public struct SourcePipeline {
     ) throws -> Cursor {
         try file.skip(offset)
         statistics.files += 1
+        progress?.beginFile(at: file.diskPosition)
         reader.begin(file)
         return Cursor(
             reader: reader, path: path, start: offset, origin: source, host: host.map { Array($0.utf8) } ?? fixedHost,
@@ -184,6 +189,7 @@ public struct SourcePipeline {
         let changedLimit = min(fragmentLimit, 4096)
         var failure: InputError? = nil
         var atEnd = false
+        var sinceProgress: UInt64 = 0
         cursor.host.withUnsafeBytes { (fixedHost: UnsafeRawBufferPointer) in
             while true {
                 // Bounded pieces: so many sessions emitted, or so many keys changed (a flood of new
@@ -206,6 +212,11 @@ public struct SourcePipeline {
                     return
                 }
                 statistics.lines += 1
+                sinceProgress += 1
+                if sinceProgress == SourcePipeline.progressLines {
+                    progress?.advance(lines: sinceProgress, position: cursor.reader.diskPosition)
+                    sinceProgress = 0
+                }
                 guard case .complete(let bytes) = line else {
                     statistics.recordMalformed(
                         .tooLong, path: path, lineNumber: cursor.reader.lineNumber, line: nil, masker: masker)
@@ -306,6 +317,7 @@ public struct SourcePipeline {
                 }
             }
         }
+        if sinceProgress > 0 { progress?.advance(lines: sinceProgress, position: cursor.reader.diskPosition) }
         if failure != nil || atEnd { reader.end() }
         if let failure { throw failure }
         return (offset + cursor.reader.offset, atEnd)
