@@ -1,4 +1,5 @@
 import Sessionizer
+import SystemIO
 import Tailing
 
 #if canImport(Glibc)
@@ -147,7 +148,11 @@ extension Daemon {
             let reached: UInt64
             let atEnd: Bool
             do {
-                (reached, atEnd) = try pipeline.read(&cursor, fragmentLimit: configuration.batchSize)
+                // A piece of a second at most: between pieces, what was read is committed and shipped,
+                // and the status shows how far a long catch-up has come.
+                (reached, atEnd) = try pipeline.read(
+                    &cursor, fragmentLimit: configuration.batchSize,
+                    deadline: SystemClock.monotonicMicros() + Daemon.pieceMicros)
                 bytesRead += reached > counted ? reached - counted : 0
                 counted = reached
             } catch {

@@ -53,6 +53,8 @@ public final class Daemon {
     }
     /// Bytes of log content read since start (decompressed), for the read rate `status` shows.
     public internal(set) var bytesRead: UInt64 = 0
+    /// How long one piece of a large file is read at most before it is committed (microseconds).
+    static let pieceMicros: UInt64 = 1_000_000
     /// Tests only: called with a file's path after a piece of it was read and before its checkpoint is
     /// recorded, where logrotate may act; an error thrown there ends the pass as a crash would.
     var afterReading: ((String) throws -> Void)? = nil

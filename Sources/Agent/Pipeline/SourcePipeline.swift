@@ -2,6 +2,7 @@ import AccessLog
 import ClientAddress
 import GeoIP
 import Sessionizer
+import SystemIO
 import Tailing
 import UserAgents
 
@@ -175,9 +176,12 @@ public struct SourcePipeline {
 
     /// Reads on from `cursor` to the end of its file, or (streaming) until `fragmentLimit` fragments
     /// wait in ``takeFragments()`` or as many keys changed (``takeChanges()``), which bounds the memory
-    /// a commit of them takes; returns the offset reached (just
-    /// past the last line read) and whether that is the end.
-    public mutating func read(_ cursor: inout Cursor, fragmentLimit: Int) throws -> (reached: UInt64, atEnd: Bool) {
+    /// a commit of them takes, or until the monotonic clock passes `deadline` (microseconds, checked
+    /// every ``progressLines`` lines), which bounds how long a piece takes; returns the offset reached
+    /// (just past the last line read) and whether that is the end.
+    public mutating func read(
+        _ cursor: inout Cursor, fragmentLimit: Int, deadline: UInt64 = .max
+    ) throws -> (reached: UInt64, atEnd: Bool) {
         var parsed = ParsedLine()
         let resolver = clientResolver
         let path = cursor.path
@@ -190,11 +194,14 @@ public struct SourcePipeline {
         var failure: InputError? = nil
         var atEnd = false
         var sinceProgress: UInt64 = 0
+        var overdue = false
         cursor.host.withUnsafeBytes { (fixedHost: UnsafeRawBufferPointer) in
             while true {
                 // Bounded pieces: so many sessions emitted, or so many keys changed (a flood of new
                 // clients emits little but changes much, and a commit holds both).
-                if streaming && (store.pendingFragments >= fragmentLimit || store.changedKeyCount >= changedLimit) {
+                if streaming
+                    && (store.pendingFragments >= fragmentLimit || store.changedKeyCount >= changedLimit || overdue)
+                {
                     return
                 }
                 let next: LineReader<ReadAhead>.Line?
@@ -216,6 +223,7 @@ public struct SourcePipeline {
                 if sinceProgress == SourcePipeline.progressLines {
                     progress?.advance(lines: sinceProgress, position: cursor.reader.diskPosition)
                     sinceProgress = 0
+                    if deadline != .max && SystemClock.monotonicMicros() >= deadline { overdue = true }
                 }
                 guard case .complete(let bytes) = line else {
                     statistics.recordMalformed(
