@@ -133,6 +133,7 @@ public final class DaemonRunner {
         self.daemon = daemon
         // While shipping waits to retry: the loop is alive, only waiting for PostgreSQL.
         daemon.whileWaiting = { [reporter] in reporter.retrying(daemon) }
+        daemon.betweenPieces = { [reporter] in reporter.alive(daemon) }
         guard !options.drain else { return }
         log(
             .info,
@@ -200,7 +201,18 @@ public final class DaemonRunner {
     /// the database takes it, and says the drain did not finish.
     func drain() throws -> Exit {
         guard let daemon else { return .failed }
+        // On a terminal only: never in the journal, a pipe or a file.
+        let writer = reporter.monitor.writer
+        if !writer.journal && writer.descriptor == 2 && isatty(2) == 1,
+            let progress = ProgressLine.onStandardError(totalBytes: daemon.unreadBytesOnDisk)
+        {
+            reporter.progress = progress
+            daemon.progress = progress
+        }
         try daemon.pass()
+        reporter.progress?.clear()
+        reporter.progress = nil
+        daemon.progress = nil
         if !stop.stopRequested { try daemon.closeAll() }
         do {
             try daemon.commitAndShip(force: true)

@@ -102,14 +102,19 @@ public enum Sessionize {
         // A file that cannot be read (or breaks off, as a truncated .gz) is reported; what was read of
         // it and of the other files is still sessionized, and the exit status says something failed.
         var failed = false
+        let progress = ProgressLine.onStandardError(totalBytes: ProgressLine.totalSize(of: request.files))
+        pipeline.progress = progress
         for path in RotationOrder.sorted(request.files) {
             do {
                 try pipeline.read(path: path)
             } catch {
+                progress?.clear()
                 printError("\(error)")
                 failed = true
             }
         }
+        progress?.clear()
+        pipeline.progress = nil
         let status: Int32
         if let sessionTable {
             status = ship(&pipeline, to: sessionTable, request: request, gapMillis: gapMillis, client: privacy.setting)

@@ -22,6 +22,9 @@ public struct DaemonStatus: Codable, Sendable, Equatable {
         public var size: UInt64
         /// Bytes written but not read yet (`size - offset`).
         public var lagBytes: UInt64
+        /// Seconds reading `lagBytes` takes at the daemon's recent read rate (``DaemonStatus/readBytesPerSecond``);
+        /// absent when the file is read to its end or nothing is being read.
+        public var catchUpSeconds: Double? = nil
 
         public init(path: String, offset: UInt64, size: UInt64) {
             self.path = path
@@ -172,6 +175,12 @@ public struct DaemonStatus: Codable, Sendable, Equatable {
     public var walSyncs: Int? = nil
     /// Lines read per second, over the last few seconds.
     public var linesPerSecond: Double = 0
+    /// Bytes of log content read per second, over the last ``rateWindowMillis`` (absent from files
+    /// written by earlier versions).
+    public var readBytesPerSecond: Double? = nil
+    /// Seconds reading every file's unread bytes (``lagBytes``) takes at that rate; absent when
+    /// nothing is unread or nothing is being read.
+    public var catchUpSeconds: Double? = nil
     public var reloads = 0
     public var reloadsRefused = 0
     /// Where metrics are served (`host:port`), if they are.
@@ -183,6 +192,7 @@ public struct DaemonStatus: Codable, Sendable, Equatable {
         case pid, config, state, startedAt, updatedAt, sources, openSessions, outboxFragments, fragmentsEmitted
         case fragmentsShipped, fragmentsApplied, lastShipAt, shipRetries, shipErrors, errors, lastProblem, lostBytes
         case linesPerSecond, reloads, reloadsRefused, metricsListen, lostFiles, walBytes, walSyncs
+        case readBytesPerSecond, catchUpSeconds
     }
 
     public init(agentID: String, pid: Int32, config: String, startedAt: Instant) {

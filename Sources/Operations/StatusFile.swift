@@ -85,6 +85,7 @@ extension DaemonStatus {
             lagBytes == 0
             ? "lag:               none: every file read to its end\n"
             : "lag:               \(Quantity.bytes(lagBytes)) behind (\(lagBytes) bytes)\n"
+        if running, let catchUp = catchUpSummary { out += "behind:            \(catchUp)\n" }
         out += "open sessions:     \(openSessions)\n"
         out += "outbox:            \(outboxFragments) fragments waiting\n"
         if let walBytes {
@@ -113,22 +114,28 @@ extension DaemonStatus {
         for source in sources { if let warning = source.proxyWarning { out += "warning:           \(warning)\n" } }
         if let metricsListen { out += "metrics:           http://\(metricsListen)/metrics\n" }
         out += "\n"
-        var rows: [[String]] = [["SOURCE", "FILE", "OFFSET", "LAG", "LAST EVENT", "EVENTS", "MALFORMED", "OPEN"]]
+        // While catching up, each file's time left too.
+        let showLeft = running && sources.contains { $0.files.contains { $0.catchUpSeconds != nil } }
+        var rows: [[String]] = [
+            ["SOURCE", "FILE", "OFFSET", "LAG", "LAST EVENT", "EVENTS", "MALFORMED", "OPEN"]
+                + (showLeft ? ["LEFT"] : [])
+        ]
         for source in sources {
             let malformed = source.malformed.values.reduce(0, +)
             let event = source.lastEventTime?.description ?? "-"
             let counts = ["\(source.events)", "\(malformed)", "\(source.openSessions)"]
             if source.files.isEmpty {
-                rows.append([source.name, "(no files)", "-", "-", event] + counts)
+                rows.append([source.name, "(no files)", "-", "-", event] + counts + (showLeft ? ["-"] : []))
             }
             for (i, file) in source.files.enumerated() {
+                let left = file.catchUpSeconds.map { "~" + DaemonStatus.duration($0) } ?? "-"
                 rows.append(
                     [i == 0 ? source.name : "", file.path, "\(file.offset)", "\(file.lagBytes)", i == 0 ? event : ""]
-                        + (i == 0 ? counts : ["", "", ""]))
+                        + (i == 0 ? counts : ["", "", ""]) + (showLeft ? [left] : []))
             }
         }
         let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
-        let numeric: Set<Int> = [2, 3, 5, 6, 7]
+        let numeric: Set<Int> = [2, 3, 5, 6, 7, 8]
         for row in rows {
             var line = ""
             for (column, cell) in row.enumerated() {

@@ -38,6 +38,9 @@ public final class FileReader {
     public var offset: UInt64 { lines.offset }
     /// The 1-based number, since ``begin(_:)``, of the last line returned.
     public var lineNumber: UInt64 { lines.lineNumber }
+    /// How far into the current file on disk (compressed, for gzip) the lines read so far reach, to
+    /// within the chunk being cut (1 MiB of content): for progress shown against its size on disk.
+    public var diskPosition: UInt64 { readAhead.diskPosition }
     /// The longest line read.
     public var maxLineLength: Int { lines.maxLineLength }
 }

@@ -26,6 +26,9 @@ public final class GzipDecoder {
     /// Whether the decoder has input it has not consumed yet.
     public var hasPendingInput: Bool { stream.pointee.avail_in > 0 }
 
+    /// How many of the bytes provided the decoder has not consumed yet.
+    public var pendingInputCount: Int { Int(stream.pointee.avail_in) }
+
     /// Sets the next compressed bytes; they must stay valid until consumed (``hasPendingInput`` false).
     public func provide(_ input: UnsafeRawBufferPointer) {
         stream.pointee.next_in = UnsafeMutablePointer(mutating: input.baseAddress?.assumingMemoryBound(to: Bytef.self))

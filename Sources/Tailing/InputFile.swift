@@ -23,6 +23,8 @@ public final class InputFile: ByteSource {
     private var compressedStart = 0
     private var compressedEnd = 0
     private var atEnd = false
+    /// Bytes taken from the descriptor (read, or skipped by a seek) since it was opened or rewound.
+    private var bytesFromDisk: UInt64 = 0
     /// Content already read (by ``readHead(count:)``) and handed out again before anything else.
     private var replay: [UInt8] = []
     private var replayStart = 0
@@ -120,6 +122,7 @@ public final class InputFile: ByteSource {
         replay = []
         replayStart = 0
         atEnd = false
+        bytesFromDisk = 0
         return true
     }
 
@@ -135,7 +138,10 @@ public final class InputFile: ByteSource {
             let fromSniffed = min(sniffed, remaining)
             compressedStart += Int(fromSniffed)
             remaining -= fromSniffed
-            if remaining > 0 && lseek(fd, off_t(remaining), SEEK_CUR) >= 0 { return }
+            if remaining > 0 && lseek(fd, off_t(remaining), SEEK_CUR) >= 0 {
+                bytesFromDisk += remaining
+                return
+            }
         }
         let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
         defer { scratch.deallocate() }
@@ -184,6 +190,33 @@ public final class InputFile: ByteSource {
         return replay.withUnsafeBytes { memcmp($0.baseAddress!, check.baseAddress!, count) == 0 }
     }
 
+    /// How far into the file on disk what was handed out so far reaches: for a plain file, its offset;
+    /// for gzip, the compressed bytes taken in, less those not yet decompressed (the head read again
+    /// after ``readHead(count:)`` is not taken off: a few KiB). What progress is measured in, against
+    /// ``sizeOnDisk``, so that a percentage stays true for compressed files. Call from the thread that
+    /// reads the file.
+    public var diskPosition: UInt64 {
+        var pending = UInt64(compressedEnd - compressedStart)
+        if let decoder {
+            pending += UInt64(decoder.pendingInputCount)
+        } else {
+            pending += UInt64(replay.count - replayStart)
+        }
+        return bytesFromDisk > pending ? bytesFromDisk - pending : 0
+    }
+
+    /// For gzip, the size of the content as the file's last 4 bytes (gzip's `ISIZE`) say: exact for
+    /// one member under 4 GiB, the last member's size modulo 2³² otherwise; nil for plain files and
+    /// pipes. An estimate, for progress only. The corresponding C function is `pread`.
+    public var gzipContentSizeHint: UInt64? {
+        guard isGzip else { return nil }
+        let size = sizeOnDisk
+        guard size >= 18 else { return nil }
+        var trailer: UInt32 = 0
+        let n = withUnsafeMutableBytes(of: &trailer) { pread(fd, $0.baseAddress, 4, off_t(size - 4)) }
+        return n == 4 ? UInt64(UInt32(littleEndian: trailer)) : nil
+    }
+
     /// The file's size on disk (compressed for gzip).
     public var sizeOnDisk: UInt64 {
         var info = stat()
@@ -203,7 +236,9 @@ public final class InputFile: ByteSource {
     /// Reads from the descriptor; see ``FileSystem/read(_:into:)``.
     private func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) throws(InputError) -> Int {
         do {
-            return try FileSystem.read(fd, into: buffer)
+            let n = try FileSystem.read(fd, into: buffer)
+            bytesFromDisk += UInt64(n)
+            return n
         } catch {
             throw InputError(path: path, errno: error)
         }

@@ -23,6 +23,8 @@ public final class ReadAhead: ByteSource {
     private var currentCount = 0
     private var position = 0
     private var reading = false
+    /// ``InputFile/diskPosition`` at the end of the chunk being consumed.
+    public private(set) var diskPosition: UInt64 = 0
 
     /// Starts the reader thread, with `chunkCount` chunks of `chunkSize` bytes.
     public init(chunkSize: Int = 1 << 20, chunkCount: Int = 4) {
@@ -48,6 +50,7 @@ public final class ReadAhead: ByteSource {
     public func begin(_ source: InputFile) {
         end()
         reading = true
+        diskPosition = source.diskPosition
         shared.start(source)
     }
 
@@ -67,9 +70,10 @@ public final class ReadAhead: ByteSource {
         guard reading else { return 0 }
         if current < 0 {
             switch shared.takeFilled() {
-            case .chunk(let index, let count):
+            case .chunk(let index, let count, let position):
                 current = index
                 currentCount = count
+                diskPosition = position
             case .end: return 0
             case .failed(let error): throw error
             }
@@ -90,14 +94,15 @@ public final class ReadAhead: ByteSource {
     /// allocated once, never moved).
     final class Shared: @unchecked Sendable {
         enum Next {
-            case chunk(Int, count: Int)
+            case chunk(Int, count: Int, diskPosition: UInt64)
             case end
             case failed(InputError)
         }
 
         let chunks: [UnsafeMutableRawBufferPointer]
-        /// Bytes in each chunk; meaningful once the chunk is queued.
+        /// Bytes in each chunk, and the file's disk position at its end; meaningful once it is queued.
         private var filled: [Int]
+        private var positions: [UInt64]
         private var queue: [Int] = []  // chunks filled, in order
         private var free: [Int]
         private var source: InputFile? = nil
@@ -113,6 +118,7 @@ public final class ReadAhead: ByteSource {
         init(chunkSize: Int, chunkCount: Int) {
             chunks = (0..<chunkCount).map { _ in .allocate(byteCount: chunkSize, alignment: 64) }
             filled = Array(repeating: 0, count: chunkCount)
+            positions = Array(repeating: 0, count: chunkCount)
             free = Array((0..<chunkCount).reversed())
             pthread_mutex_init(mutex, nil)
             pthread_cond_init(changed, nil)
@@ -160,6 +166,7 @@ public final class ReadAhead: ByteSource {
                     count = 0
                     truncated = true
                 }
+                let position = file.diskPosition
 
                 pthread_mutex_lock(mutex)
                 busy = false
@@ -167,6 +174,7 @@ public final class ReadAhead: ByteSource {
                     free.append(index)
                 } else {
                     filled[index] = count
+                    positions[index] = position
                     queue.append(index)
                 }
                 if reading == generation {
@@ -205,7 +213,7 @@ public final class ReadAhead: ByteSource {
             while queue.isEmpty && !finished && source != nil { pthread_cond_wait(changed, mutex) }
             if !queue.isEmpty {
                 let index = queue.removeFirst()
-                return .chunk(index, count: filled[index])
+                return .chunk(index, count: filled[index], diskPosition: positions[index])
             }
             if let failure { return .failed(failure) }
             return .end

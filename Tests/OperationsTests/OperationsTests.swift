@@ -292,3 +292,83 @@ struct StatusAndMetricsTests {
         #expect(Quantity.bytes(1536) == "1.5 KiB" && Quantity.compact(1234) == "1.2k" && Quantity.compact(12) == "12")
     }
 }
+
+@Suite("Catching up")
+struct CatchUpTests {
+    @Test func theRateSpansTheWindowAndStartsAgainWhenTheCountGoesBack() {
+        var rate = RecentRate(windowMillis: 10_000)
+        #expect(rate.perSecond == 0)
+        rate.add(0, at: 1_000)
+        #expect(rate.perSecond == 0)
+        rate.add(1_000, at: 2_000)
+        #expect(rate.perSecond == 1_000)
+        // Faster now: 9 000 bytes in the next second; the window still holds the first second.
+        rate.add(10_000, at: 3_000)
+        #expect(rate.perSecond == 5_000)
+        // Twelve seconds on, nothing more read: the old samples fall out, the rate goes to what the
+        // window saw.
+        rate.add(10_000, at: 15_000)
+        #expect(rate.perSecond == 0)
+        rate.add(5, at: 16_000)  // a counter started again
+        #expect(rate.perSecond == 0)
+        rate.add(2_005, at: 17_000)
+        #expect(rate.perSecond == 2_000)
+    }
+
+    @Test func behindTheEstimateIsUnreadOverTheRate() {
+        var status = StatusAndMetricsTests.sample()
+        status.sources[0].files = [
+            DaemonStatus.File(path: "/var/log/nginx/access.log", offset: 1 << 30, size: 2 << 30),
+            DaemonStatus.File(path: "/var/log/nginx/other.log", offset: 500, size: 500),
+        ]
+        status.estimateCatchUp(readBytesPerSecond: Double(32 << 20))
+        #expect(status.readBytesPerSecond == Double(32 << 20))
+        #expect(status.catchUpSeconds == 32)
+        #expect(status.sources[0].files[0].catchUpSeconds == 32)
+        #expect(status.sources[0].files[1].catchUpSeconds == nil, "read to its end")
+        #expect(status.catchUpSummary == "1 GiB unread, catching up at 32 MiB/s, ~32 s left")
+        let text = status.rendered(running: true, now: 1_700_000_061_000)
+        #expect(text.contains("\nbehind:            1 GiB unread, catching up at 32 MiB/s, ~32 s left\n"), "\(text)")
+        let row = text.split(separator: "\n").first { $0.contains("access.log") }.map(String.init) ?? ""
+        #expect(row.hasSuffix(" ~32 s"), "\(row)")
+        #expect(!status.rendered(running: false).contains("behind:"), "a daemon not running catches nothing up")
+
+        // The numbers in JSON, and read back.
+        let json = String(decoding: try! status.json(), as: UTF8.self)
+        #expect(json.contains("\"catch_up_seconds\" : 32"), "\(json)")
+        #expect(json.contains("\"read_bytes_per_second\" : 33554432"), "\(json)")
+        #expect(try! DaemonStatus.decode(json: Array(json.utf8)) == status)
+
+        // Nothing read lately: behind, and said so, without an estimate.
+        status.estimateCatchUp(readBytesPerSecond: 0)
+        #expect(status.catchUpSeconds == nil && status.sources[0].files[0].catchUpSeconds == nil)
+        #expect(status.catchUpSummary == "1 GiB unread, nothing read in the last 10 s")
+
+        // Not behind: no line.
+        status.sources[0].files.removeFirst()
+        status.estimateCatchUp(readBytesPerSecond: 1_000)
+        #expect(status.catchUpSummary == nil && status.catchUpSeconds == nil)
+        #expect(!status.rendered(running: true).contains("behind:"))
+    }
+
+    @Test func aStatusWithoutTheRateIsReadAsBefore() throws {
+        // As written before the rate was measured: no read_bytes_per_second, no catch_up_seconds.
+        var status = StatusAndMetricsTests.sample()
+        status.sources[0].files = [DaemonStatus.File(path: "/a.log", offset: 10, size: 5_000)]
+        let json = String(decoding: try status.json(), as: UTF8.self)
+        #expect(!json.contains("catch_up_seconds") && !json.contains("read_bytes_per_second"))
+        let read = try DaemonStatus.decode(json: Array(json.utf8))
+        #expect(read.readBytesPerSecond == nil && read.catchUpSummary == nil)
+        #expect(!read.rendered(running: true).contains("behind:"))
+    }
+
+    @Test func durationsForPeople() {
+        #expect(DaemonStatus.duration(0.2) == "1 s")
+        #expect(DaemonStatus.duration(27) == "27 s")
+        #expect(DaemonStatus.duration(119) == "119 s")
+        #expect(DaemonStatus.duration(840) == "14 min")
+        #expect(DaemonStatus.duration(12_000) == "3 h 20 min")
+        #expect(DaemonStatus.duration(7_200) == "2 h")
+        #expect(DaemonStatus.duration(187_200) == "2 d 4 h")
+    }
+}

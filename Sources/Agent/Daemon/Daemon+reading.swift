@@ -1,4 +1,5 @@
 import Sessionizer
+import SystemIO
 import Tailing
 
 #if canImport(Glibc)
@@ -142,12 +143,20 @@ extension Daemon {
         var cursor = try pipeline.open(
             file: file, path: path, from: start, host: host, origin: origin, finishPartialLine: finish)
         var last = entry
+        var counted = start
         while true {
             let reached: UInt64
             let atEnd: Bool
             do {
-                (reached, atEnd) = try pipeline.read(&cursor, fragmentLimit: configuration.batchSize)
+                // A piece of a second at most: between pieces, what was read is committed and shipped,
+                // and the status shows how far a long catch-up has come.
+                (reached, atEnd) = try pipeline.read(
+                    &cursor, fragmentLimit: configuration.batchSize,
+                    deadline: SystemClock.monotonicMicros() + Daemon.pieceMicros)
+                bytesRead += reached > counted ? reached - counted : 0
+                counted = reached
             } catch {
+                bytesRead += cursor.reached > counted ? cursor.reached - counted : 0
                 // What was read before the error (a .gz still being written, say) is in the store:
                 // its checkpoint must say so, or the next pass would read it again.
                 if cursor.reached != start {
@@ -191,6 +200,7 @@ extension Daemon {
             pipelines[source.name] = pipeline
             defer { pipeline = pipelines.removeValue(forKey: source.name)! }
             try commitAndShip(force: false)
+            betweenPieces()
         }
     }
 

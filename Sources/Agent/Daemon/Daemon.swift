@@ -44,6 +44,17 @@ public final class Daemon {
     /// Called while shipping waits to retry (at least once a second), so that status, metrics and the
     /// watchdog stay fresh during a database outage.
     public var whileWaiting: () -> Void = {}
+    /// Called between pieces of a large file (catching up), after each piece was committed and
+    /// shipped, so that status and metrics show the progress of a long pass.
+    public var betweenPieces: () -> Void = {}
+    /// Told how far reading has come (`run --drain` on a terminal); nil: nobody watches.
+    public var progress: ProgressLine? = nil {
+        didSet { for name in pipelines.keys { pipelines[name]!.progress = progress } }
+    }
+    /// Bytes of log content read since start (decompressed), for the read rate `status` shows.
+    public internal(set) var bytesRead: UInt64 = 0
+    /// How long one piece of a large file is read at most before it is committed (microseconds).
+    static let pieceMicros: UInt64 = 1_000_000
     /// Tests only: called with a file's path after a piece of it was read and before its checkpoint is
     /// recorded, where logrotate may act; an error thrown there ends the pass as a crash would.
     var afterReading: ((String) throws -> Void)? = nil
@@ -225,7 +236,7 @@ public final class Daemon {
     }
 
     func pipeline(_ source: Configuration.Source, _ configuration: Configuration) throws -> SourcePipeline {
-        try SourcePipeline(
+        var pipeline = try SourcePipeline(
             options: PipelineOptions(
                 formats: source.formats, host: source.host ?? "-", client: source.client,
                 sessionizer: SessionizerConfiguration(
@@ -234,6 +245,8 @@ public final class Daemon {
                 streaming: true, classification: configuration.classification, drop: source.drop,
                 privacy: configuration.privacy, geoip: configuration.geoip),
             reader: fileReader, classifier: try classifier(configuration))
+        pipeline.progress = progress
+        return pipeline
     }
 
     /// The classifier for `configuration`'s sources; nil when none needs one.

@@ -96,6 +96,7 @@ public final class DaemonMonitor {
     private var lastWrite: Int64 = 0
     private var written: DaemonStatus? = nil
     private var rateSince: (millis: Int64, lines: UInt64)? = nil
+    private var readRate = RecentRate(windowMillis: DaemonStatus.rateWindowMillis)
     private var malformedWindowStart: Int64 = 0
     private var malformedLoggedInWindow = 0
     private var writeFailed = false
@@ -277,6 +278,8 @@ public final class DaemonMonitor {
         }
         if rateSince == nil || now - rateSince!.millis >= 1_000 { rateSince = (now, lines) }
         status.linesPerSecond = current.linesPerSecond
+        readRate.add(daemon.bytesRead, at: now)
+        current.estimateCatchUp(readBytesPerSecond: readRate.perSecond)
         latest.set(current)
         var comparable = current
         comparable.updatedAt = written?.updatedAt ?? comparable.updatedAt

@@ -16,8 +16,17 @@ final class DaemonReporter {
         self.notifier = notifier
     }
 
+    /// The progress line of a drain on a terminal: erased before each message, so that a message
+    /// never runs into it.
+    var progress: ProgressLine? = nil
+
     /// The daemon's `log` closure.
-    var log: Log { { [monitor] in monitor.log($0, $1) } }
+    var log: Log {
+        { [self] level, message in
+            progress?.clear()
+            monitor.log(level, message)
+        }
+    }
 
     /// The daemon is set up (state loaded, database reached): serve metrics, tell systemd.
     func started(_ daemon: Daemon) {
@@ -50,8 +59,11 @@ final class DaemonReporter {
         notifier?.watchdogIfDue()
     }
 
-    /// The daemon is busy but making progress (between pieces of a large file): the watchdog is fed.
-    func alive() {
+    /// The daemon is busy but making progress (between pieces of a large file, catching up): the
+    /// watchdog is fed, and status and metrics show how far it has come (at most once a second).
+    func alive(_ daemon: Daemon) {
+        monitor.observe(daemon)
+        if let line = monitor.publish(daemon) { notifier?.status(line) }
         notifier?.watchdogIfDue()
     }
 

@@ -2,6 +2,7 @@ import AccessLog
 import ClientAddress
 import GeoIP
 import Sessionizer
+import SystemIO
 import Tailing
 import UserAgents
 
@@ -45,6 +46,10 @@ public struct SourcePipeline {
     private let geoip: GeoIPDatabase?
     /// Whether each visitor's address is parsed (to drop it, look up its country, truncate or hash it).
     private let readsAddresses: Bool
+    /// Told how far reading has come, every ``progressLines`` lines (nil: nobody watches).
+    public var progress: ProgressLine? = nil
+    /// Lines between two calls to ``progress``: its clock is read no more often than this.
+    static let progressLines: UInt64 = 4096
 
     /// A pipeline for `options`, reading with `reader` (a new one when nil; it must read lines as long
     /// as `options.maxLineLength`) and classifying with `classifier` (one for `options.classification`
@@ -162,6 +167,7 @@ public struct SourcePipeline {
     ) throws -> Cursor {
         try file.skip(offset)
         statistics.files += 1
+        progress?.beginFile(at: file.diskPosition)
         reader.begin(file)
         return Cursor(
             reader: reader, path: path, start: offset, origin: source, host: host.map { Array($0.utf8) } ?? fixedHost,
@@ -170,9 +176,12 @@ public struct SourcePipeline {
 
     /// Reads on from `cursor` to the end of its file, or (streaming) until `fragmentLimit` fragments
     /// wait in ``takeFragments()`` or as many keys changed (``takeChanges()``), which bounds the memory
-    /// a commit of them takes; returns the offset reached (just
-    /// past the last line read) and whether that is the end.
-    public mutating func read(_ cursor: inout Cursor, fragmentLimit: Int) throws -> (reached: UInt64, atEnd: Bool) {
+    /// a commit of them takes, or until the monotonic clock passes `deadline` (microseconds, checked
+    /// every ``progressLines`` lines), which bounds how long a piece takes; returns the offset reached
+    /// (just past the last line read) and whether that is the end.
+    public mutating func read(
+        _ cursor: inout Cursor, fragmentLimit: Int, deadline: UInt64 = .max
+    ) throws -> (reached: UInt64, atEnd: Bool) {
         var parsed = ParsedLine()
         let resolver = clientResolver
         let path = cursor.path
@@ -184,11 +193,15 @@ public struct SourcePipeline {
         let changedLimit = min(fragmentLimit, 4096)
         var failure: InputError? = nil
         var atEnd = false
+        var sinceProgress: UInt64 = 0
+        var overdue = false
         cursor.host.withUnsafeBytes { (fixedHost: UnsafeRawBufferPointer) in
             while true {
                 // Bounded pieces: so many sessions emitted, or so many keys changed (a flood of new
                 // clients emits little but changes much, and a commit holds both).
-                if streaming && (store.pendingFragments >= fragmentLimit || store.changedKeyCount >= changedLimit) {
+                if streaming
+                    && (store.pendingFragments >= fragmentLimit || store.changedKeyCount >= changedLimit || overdue)
+                {
                     return
                 }
                 let next: LineReader<ReadAhead>.Line?
@@ -206,6 +219,12 @@ public struct SourcePipeline {
                     return
                 }
                 statistics.lines += 1
+                sinceProgress += 1
+                if sinceProgress == SourcePipeline.progressLines {
+                    progress?.advance(lines: sinceProgress, position: cursor.reader.diskPosition)
+                    sinceProgress = 0
+                    if deadline != .max && SystemClock.monotonicMicros() >= deadline { overdue = true }
+                }
                 guard case .complete(let bytes) = line else {
                     statistics.recordMalformed(
                         .tooLong, path: path, lineNumber: cursor.reader.lineNumber, line: nil, masker: masker)
@@ -306,6 +325,7 @@ public struct SourcePipeline {
                 }
             }
         }
+        if sinceProgress > 0 { progress?.advance(lines: sinceProgress, position: cursor.reader.diskPosition) }
         if failure != nil || atEnd { reader.end() }
         if let failure { throw failure }
         return (offset + cursor.reader.offset, atEnd)
