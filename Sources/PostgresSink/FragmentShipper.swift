@@ -140,11 +140,12 @@ public final class FragmentShipper {
             // READ COMMITTED whatever the database's default: after waiting for a key's lock, the merge
             // must see the sessions another agent committed meanwhile. Staging is never analysed: a
             // hash or merge join would read the whole sessions table (or ledger) to match a batch that
-            // an index probe per fragment finds.
+            // an index probe per fragment finds. A batch's rows are sorted in memory (about 1 KiB each).
             try connection.execute(
                 """
                 BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL jit = off;
                 SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off;
+                SET LOCAL work_mem = '\(max(4, rows.count / 1000 + 1)) MB';
                 TRUNCATE sessiontail_staging
                 """)
             try connection.copy(
