@@ -80,8 +80,10 @@ public enum Sessionize {
         try privacy.loadKey()
         let options = PipelineOptions(
             formats: logFormats, host: request.host, client: client,
+            // Half of --memory for the window store, as the daemon has: beside it the fragments it sorts
+            // (an eighth), reading ahead and writing.
             sessionizer: SessionizerConfiguration(
-                gapMillis: gapMillis, latenessMillis: latenessMillis, memoryLimit: memoryCap),
+                gapMillis: gapMillis, latenessMillis: latenessMillis, memoryLimit: memoryCap / 2),
             maxLineLength: lineCap, classification: request.classification, drop: request.drop,
             privacy: privacy, geoip: request.geoip)
         var pipeline: SourcePipeline

@@ -72,7 +72,10 @@ struct SessionizeCommand: ParsableCommand {
         name: .customLong("max-line-length"), help: "Longer lines are skipped and counted as too_long (e.g. 64KiB).")
     var maxLineLength: String = "64KiB"
 
-    @Option(help: "Memory cap of the open-session store (e.g. 64MiB).")
+    @Option(
+        help:
+            "Memory cap: half for open sessions (past it the least recently active are written out early and merged back), an eighth for sorting them (e.g. 64MiB)."
+    )
     var memory: String = "64MiB"
 
     @Flag(
