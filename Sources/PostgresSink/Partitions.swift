@@ -1,3 +1,5 @@
+import AccessLog
+
 /// The sessions table's monthly partitions (of `session_start`, UTC): made ahead of the sessions that need
 /// them, under an advisory lock so that agents do not race, and dropped past a retention period.
 ///
@@ -12,16 +14,8 @@ public enum Partitions {
     /// The month (UTC) of `millis` since the epoch.
     public static func month(ofMillis millis: Int64) -> Month {
         let days = Int(millis >= 0 ? millis / 86_400_000 : (millis - 86_399_999) / 86_400_000)
-        // Civil from days (H. Hinnant's algorithm).
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
-        return year * 12 + month - 1
+        let date = Timestamp.civil(fromDays: days)
+        return date.year * 12 + date.month - 1
     }
 
     /// `2025-10-01 00:00:00+00`.

@@ -32,6 +32,16 @@ struct VisitState {
         set(parts.parts)
     }
 
+    /// Appends the first event's browser, OS and device families, ending parts 5, 6 and 7.
+    private mutating func appendFamilies(of event: Event) {
+        text.appendBytes(event.browser)
+        ends[5] = Int32(text.count)
+        text.appendBytes(event.os)
+        ends[6] = Int32(text.count)
+        text.appendBytes(event.device)
+        ends[7] = Int32(text.count)
+    }
+
     /// The visit of a new session's first event, its texts written in one buffer of their size (what
     /// ``setFamilies(_:)`` then ``add(_:path:scratch:)`` on an empty visit make, without their copies).
     init(first event: Event, path: inout [UInt8], scratch: inout [UInt8]) {
@@ -39,12 +49,7 @@ struct VisitState {
         guard event.isPageView else {
             text.reserveCapacity(event.browser.count + event.os.count + event.device.count)
             for i in 0..<5 { ends[i] = 0 }
-            text.appendBytes(event.browser)
-            ends[5] = Int32(text.count)
-            text.appendBytes(event.os)
-            ends[6] = Int32(text.count)
-            text.appendBytes(event.device)
-            ends[7] = Int32(text.count)
+            appendFamilies(of: event)
             ends[8] = ends[7]
             return
         }
@@ -76,12 +81,7 @@ struct VisitState {
             ends[3] = ends[1]
         }
         ends[4] = Int32(text.count)
-        text.appendBytes(event.browser)
-        ends[5] = Int32(text.count)
-        text.appendBytes(event.os)
-        ends[6] = Int32(text.count)
-        text.appendBytes(event.device)
-        ends[7] = Int32(text.count)
+        appendFamilies(of: event)
         if exitInline {
             setInlineExit(path)
         } else {
